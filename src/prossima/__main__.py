@@ -1,0 +1,3 @@
+from prossima.cli import main
+
+raise SystemExit(main())

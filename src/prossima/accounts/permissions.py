@@ -1,0 +1,245 @@
+"""Every permission rule of the platform, in one place.
+
+Restricted data (incidents, referrals, officer logs, ...) belongs to a *tenant*:
+an organisation of kind comune or partner city. Members of the tenant, or of a
+police command that belongs to it, see that data when their role allows it.
+The association of comuni and the research institute see aggregates only.
+
+Rules are ``rules`` predicates registered as Django permissions, so views use
+``user.has_perm("prossima.view_restricted", tenant)`` and templates
+``{% has_perm %}``; the permission-matrix tests read :data:`DATA_KINDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import rules
+
+from prossima.accounts.models import Membership, Organisation, OrganisationKind, Role
+
+TENANT_KINDS = frozenset({OrganisationKind.COMUNE, OrganisationKind.PARTNER_CITY})
+# Roles that work with a tenant's restricted operational data.
+RESTRICTED_ROLES = frozenset({Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR})
+MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+# Organisations that see every tenant's aggregates (never rows).
+AGGREGATE_KINDS = frozenset({OrganisationKind.ASSOCIATION, OrganisationKind.RESEARCH_INSTITUTE})
+AGGREGATE_ROLES = frozenset({Role.ANALYST, Role.MANAGER, Role.RESEARCHER, Role.ADMINISTRATOR})
+
+_CACHE_ATTR = "_prossima_memberships"
+
+
+def memberships_of(user: Any) -> list[Membership]:
+    """Return the user's memberships, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user).select_related(
+                "organisation", "organisation__parent"
+            )
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(user: Any) -> None:
+    """Drop the cached memberships after they change."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def tenant_of(organisation: Organisation) -> Organisation | None:
+    """Return the tenant whose restricted data members of ``organisation`` may work on."""
+    if organisation.kind in TENANT_KINDS:
+        return organisation
+    if organisation.kind == OrganisationKind.POLICE_COMMAND and organisation.parent_id:
+        parent = organisation.parent
+        if parent is not None and parent.kind in TENANT_KINDS:
+            return parent
+    return None
+
+
+def tenant_ids_with_role(user: Any, roles: Iterable[str]) -> set[int]:
+    """Return the ids of the tenants where the user holds one of ``roles``."""
+    wanted = set(roles)
+    result: set[int] = set()
+    for membership in memberships_of(user):
+        if membership.role not in wanted:
+            continue
+        tenant = tenant_of(membership.organisation)
+        if tenant is not None:
+            result.add(tenant.pk)
+    return result
+
+
+def restricted_tenant_ids(user: Any) -> set[int]:
+    """Return the tenants whose restricted data the user may see (for queryset filters)."""
+    return tenant_ids_with_role(user, RESTRICTED_ROLES)
+
+
+def _has_role_in(user: Any, organisation: Organisation, roles: Iterable[str]) -> bool:
+    wanted = set(roles)
+    return any(
+        m.organisation_id == organisation.pk and m.role in wanted for m in memberships_of(user)
+    )
+
+
+@rules.predicate
+def is_platform_admin(user: Any) -> bool:
+    """Return whether the user administers the whole platform."""
+    return bool(getattr(user, "is_superuser", False))
+
+
+@rules.predicate
+def is_member(user: Any, organisation: Organisation | None) -> bool:
+    """Return whether the user belongs to ``organisation`` in any role."""
+    if organisation is None:
+        return False
+    return any(m.organisation_id == organisation.pk for m in memberships_of(user))
+
+
+@rules.predicate
+def can_work_on_restricted(user: Any, tenant: Organisation | None) -> bool:
+    """Return whether the user may see the tenant's restricted rows."""
+    if tenant is None:
+        return False
+    return tenant.pk in restricted_tenant_ids(user)
+
+
+@rules.predicate
+def sees_all_aggregates(user: Any) -> bool:
+    """Return whether the user works for the association or the research institute."""
+    return any(
+        m.organisation.kind in AGGREGATE_KINDS and m.role in AGGREGATE_ROLES
+        for m in memberships_of(user)
+    )
+
+
+@rules.predicate
+def can_view_aggregates(user: Any, tenant: Organisation | None) -> bool:
+    """Return whether the user sees a tenant's non-public aggregates (no rows)."""
+    return bool(sees_all_aggregates(user) or can_work_on_restricted(user, tenant))
+
+
+@rules.predicate
+def manages_organisation(user: Any, organisation: Organisation | None) -> bool:
+    """Return whether the user manages ``organisation`` (its profile and members)."""
+    if organisation is None:
+        return False
+    return _has_role_in(user, organisation, MANAGING_ROLES)
+
+
+@rules.predicate
+def administers_organisation(user: Any, organisation: Organisation | None) -> bool:
+    """Return whether the user is an administrator of ``organisation``."""
+    if organisation is None:
+        return False
+    return _has_role_in(user, organisation, {Role.ADMINISTRATOR})
+
+
+@rules.predicate
+def is_self(user: Any, other: Any) -> bool:
+    """Return whether ``other`` is the user themself."""
+    return other is not None and getattr(user, "pk", None) == getattr(other, "pk", -1)
+
+
+@rules.predicate
+def manages_comune(user: Any, comune: Any) -> bool:
+    """Return whether the user manages a tenant organisation of this comune."""
+    if comune is None:
+        return False
+    return any(
+        m.role in MANAGING_ROLES
+        and m.organisation.kind == OrganisationKind.COMUNE
+        and m.organisation.comune_id == comune.pk
+        for m in memberships_of(user)
+    )
+
+
+rules.add_perm("prossima.view_restricted", is_platform_admin | can_work_on_restricted)
+rules.add_perm("prossima.view_aggregates", is_platform_admin | can_view_aggregates)
+rules.add_perm("accounts.view_organisation", rules.always_allow)
+rules.add_perm("accounts.change_organisation", is_platform_admin | manages_organisation)
+rules.add_perm("accounts.view_membership", is_platform_admin | manages_organisation | is_member)
+rules.add_perm("accounts.change_membership", is_platform_admin | manages_organisation)
+rules.add_perm("accounts.view_auditevent", is_platform_admin | administers_organisation)
+rules.add_perm("accounts.view_user", is_platform_admin | is_self)
+rules.add_perm("accounts.change_user", is_platform_admin | is_self)
+rules.add_perm("territory.view_comune", rules.always_allow)
+rules.add_perm("territory.view_subarea", rules.always_allow)
+rules.add_perm("territory.change_subarea", is_platform_admin | manages_comune)
+
+
+@dataclass(frozen=True)
+class DataKind:
+    """A kind of data and how it is protected, for the permission-matrix tests."""
+
+    model: str
+    classification: str  # public | restricted | tenant-managed | personal | audit
+    view_perm: str
+    change_perm: str | None
+    note: str = ""
+
+
+# Every model of the platform with its protection. The matrix tests fail when a
+# model is missing here, so a new model cannot ship without a decision.
+DATA_KINDS: dict[str, DataKind] = {
+    "accounts.user": DataKind(
+        "accounts.user",
+        "personal",
+        "accounts.view_user",
+        "accounts.change_user",
+        "A person sees and edits only their own account.",
+    ),
+    "accounts.organisation": DataKind(
+        "accounts.organisation",
+        "public",
+        "accounts.view_organisation",
+        "accounts.change_organisation",
+        "Profiles are public; managers edit them.",
+    ),
+    "accounts.membership": DataKind(
+        "accounts.membership",
+        "tenant-managed",
+        "accounts.view_membership",
+        "accounts.change_membership",
+        "Members see their colleagues; managers add and remove.",
+    ),
+    "accounts.apitoken": DataKind(
+        "accounts.apitoken",
+        "personal",
+        "accounts.view_user",
+        "accounts.change_user",
+        "Tokens belong to one person.",
+    ),
+    "accounts.auditevent": DataKind(
+        "accounts.auditevent",
+        "audit",
+        "accounts.view_auditevent",
+        None,
+        "Organisation administrators read their organisation's log; nobody changes it.",
+    ),
+    "territory.region": DataKind(
+        "territory.region", "public", "territory.view_comune", None, "ISTAT open data."
+    ),
+    "territory.province": DataKind(
+        "territory.province", "public", "territory.view_comune", None, "ISTAT open data."
+    ),
+    "territory.comune": DataKind(
+        "territory.comune", "public", "territory.view_comune", None, "ISTAT/Openpolis open data."
+    ),
+    "territory.population": DataKind(
+        "territory.population", "public", "territory.view_comune", None, "ISTAT open data."
+    ),
+    "territory.subarea": DataKind(
+        "territory.subarea",
+        "public",
+        "territory.view_subarea",
+        "territory.change_subarea",
+        "Sub-area boundaries are public; the comune's managers import them.",
+    ),
+}

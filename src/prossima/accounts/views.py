@@ -1,0 +1,163 @@
+"""Login, registration, profile, API tokens and organisation pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from prossima.accounts import actions, queries
+from prossima.accounts.forms import ApiTokenForm, LoginForm, RegistrationForm
+from prossima.accounts.models import AuditEvent, Organisation, User
+from prossima.accounts.permissions import memberships_of
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """Create a citizen account and send the e-mail verification link."""
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = actions.do_register_user(
+            username=data["username"],
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            language=get_language() or "",
+        )
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        link = request.build_absolute_uri(reverse("accounts:verify", args=[uid, token]))
+        send_mail(
+            _("Confirm your Prossima account"),
+            _("Open this link to confirm your e-mail address and activate your account:\n\n%s")
+            % link,
+            None,
+            [user.email],
+        )
+        return render(request, "accounts/registered.html", {"email": user.email})
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """Activate the account whose verification link was opened."""
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (ValueError, User.DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        return render(request, "accounts/verify_failed.html", status=400)
+    actions.do_verify_email(user)
+    messages.success(request, _("Your e-mail address is confirmed. You can log in now."))
+    return redirect("accounts:login")
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Show the user's organisations, roles and API tokens."""
+    user = request.user
+    assert isinstance(user, User)
+    new_token = request.session.pop("new_api_token", None)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "memberships": memberships_of(user),
+            "tokens": queries.tokens_of(user),
+            "token_form": ApiTokenForm(),
+            "new_token": new_token,
+        },
+    )
+
+
+@login_required
+@require_POST
+def create_token(request: HttpRequest) -> HttpResponse:
+    """Issue an API token; its secret is shown once on the profile page."""
+    form = ApiTokenForm(request.POST)
+    assert isinstance(request.user, User)
+    if form.is_valid():
+        _token, raw = actions.do_issue_api_token(request.user, form.cleaned_data["name"])
+        request.session["new_api_token"] = raw
+    else:
+        messages.error(request, _("Give the token a name of at most 100 characters."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's API tokens."""
+    assert isinstance(request.user, User)
+    token = get_object_or_404(queries.tokens_of(request.user), pk=pk)
+    actions.do_revoke_api_token(request.user, token)
+    messages.success(request, _("The token is revoked."))
+    return redirect("accounts:profile")
+
+
+def organisations(request: HttpRequest) -> HttpResponse:
+    """List the organisations on the platform."""
+    return render(
+        request,
+        "accounts/organisations.html",
+        {"organisations": queries.organisations_for_directory()},
+    )
+
+
+def organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show an organisation; members and audit log only to those allowed."""
+    org = get_object_or_404(Organisation.objects.select_related("comune", "parent"), slug=slug)
+    can_see_members = request.user.has_perm("accounts.view_membership", org)
+    return render(
+        request,
+        "accounts/organisation.html",
+        {
+            "organisation": org,
+            "members": queries.members_of(org) if can_see_members else None,
+            "can_see_audit": request.user.has_perm("accounts.view_auditevent", org),
+            "children": org.children.all(),
+        },
+    )
+
+
+@login_required
+def organisation_audit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show an organisation's audit log to its administrators; the reading is audited too."""
+    org = get_object_or_404(Organisation, slug=slug)
+    if not request.user.has_perm("accounts.view_auditevent", org):
+        raise PermissionDenied
+    actions.do_record_audit(
+        request.user,
+        AuditEvent.Action.VIEW,
+        "accounts.auditevent",
+        "",
+        org.name,
+        organisation=org,
+        request=request,
+    )
+    return render(
+        request,
+        "accounts/audit.html",
+        {"organisation": org, "events": queries.audit_events_for(org)},
+    )

@@ -1,0 +1,182 @@
+"""The ``prossima`` command: platform verbs and the analytic-core verbs.
+
+Platform: ``setup`` (catalogues, migrations, demo on first run), ``serve``,
+``demo``, ``manage …`` (any Django management command). Analysis verbs come
+from :mod:`prossima.analysis.cli` and never start Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+SETTINGS = "prossima.config.settings"
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+
+    django.setup()
+
+
+def _database_reachable() -> str | None:
+    """Return an error message when the configured database cannot be reached."""
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        url = os.environ.get("DATABASE_URL", "(embedded SQLite in var/)")
+        safe = url.split("@")[-1] if "@" in url else url
+        return (
+            f"Cannot connect to the database {safe}: {str(exc).strip().splitlines()[0]}\n"
+            "Check DATABASE_URL (e.g. postgres://user:password@host:5432/name, or unset it "
+            "for the embedded SQLite database) and that the server is running."
+        )
+    return None
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    """Run a Django management command."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["prossima manage", *args.rest])
+    return 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Compile catalogues, apply migrations and load the demo when the database is empty."""
+    from prossima.i18n import compile_catalogues
+
+    compile_catalogues()
+    _django()
+    problem = _database_reachable()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from prossima.demo import demo_loaded, load_demo
+
+    if not args.no_demo and not demo_loaded():
+        print("First run: loading the Italian territory and the demo (about a minute)…")
+        load_demo(progress=print)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Load (or refresh) the Italian territory and the demo content."""
+    _django()
+    problem = _database_reachable()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from prossima.demo import load_demo
+
+    regions = {c.strip().zfill(2) for c in args.regions.split(",") if c.strip()} or None
+    load_demo(progress=print, region_codes=regions)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the platform (gunicorn; ``--dev`` uses Django's auto-reloading server)."""
+    if not args.dev:
+        os.environ.setdefault("PROSSIMA_STATIC_MANIFEST", "1")
+    if args.host in ("0.0.0.0", "::") and "ALLOWED_HOSTS" not in os.environ:  # noqa: S104
+        # Listening on every interface: visitors arrive under names unknown here.
+        os.environ["ALLOWED_HOSTS"] = "*"
+        print("Accepting any host name (embedded default). In production set ALLOWED_HOSTS.")
+    _django()
+    problem = _database_reachable()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from django.core.management import call_command
+
+    if args.dev:
+        call_command("runserver", f"{args.host}:{args.port}")
+        return 0
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"Prossima is served on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "prossima.config.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
+    ]
+    try:
+        return subprocess.call(command)  # noqa: S603 -- fixed argument list, no shell
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``prossima`` command."""
+    parser = argparse.ArgumentParser(
+        prog="prossima",
+        description="Prossima: urban-security cooperation platform and crime-analysis tools.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+
+    p = sub.add_parser("setup", help="prepare the database and load the demo on first run")
+    p.add_argument("--no-demo", action="store_true", help="do not load the demo content")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("serve", help="serve the web platform")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--workers", type=int, default=2, help="web worker processes (default 2)")
+    p.add_argument("--dev", action="store_true", help="Django's development server with reload")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="load the Italian territory and the demo content")
+    p.add_argument(
+        "--regions", default="", help="only these regions (two-digit ISTAT codes, comma-separated)"
+    )
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "manage", help="run a Django management command, e.g. 'manage migrate'", add_help=False
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+
+    import importlib
+
+    try:
+        analysis_cli = importlib.import_module("prossima.analysis.cli")
+    except ModuleNotFoundError as exc:
+        if exc.name != "prossima.analysis.cli":
+            raise
+    else:
+        analysis_cli.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``prossima`` command and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    result: int = args.func(args)
+    return result

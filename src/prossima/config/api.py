@@ -1,0 +1,50 @@
+"""The JSON API under /api/, described by OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from prossima import __version__
+from prossima.accounts.queries import user_for_api_token
+
+
+class TokenAuth(HttpBearer):
+    """Authenticate with ``Authorization: Bearer <token>`` (tokens from the profile page)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_api_token(token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+token_auth = TokenAuth()
+# Token first: scripts send one; browsers send the session cookie (with CSRF on writes).
+AUTHENTICATED = [token_auth, django_auth]
+
+api = NinjaAPI(
+    title="Prossima API",
+    version=__version__,
+    description=(
+        "Open API of Prossima, the urban-security cooperation platform. Public endpoints "
+        "need no authentication; others accept a session cookie or a bearer token, and "
+        "apply the same permission rules as the web pages."
+    ),
+    urls_namespace="api",
+)
+
+
+def _register() -> None:
+    from prossima.accounts.api import router as accounts_router
+    from prossima.territory.api import router as territory_router
+
+    api.add_router("/comuni", territory_router, tags=["territory"])
+    api.add_router("", accounts_router, tags=["accounts"])
+
+
+_register()

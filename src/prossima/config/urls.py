@@ -1,0 +1,15 @@
+"""URL configuration: web pages, accounts, API, admin and language switching."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from prossima.config.api import api
+
+urlpatterns = [
+    path("", include("prossima.web.urls")),
+    path("", include("prossima.territory.urls")),
+    path("accounts/", include("prossima.accounts.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,159 @@
+"""The permission matrix: every role × tenant relation × kind of data, allow or deny.
+
+Expectations are written here independently of the rules module, as a table a
+data-protection officer can read. A model missing from DATA_KINDS fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+
+from prossima.accounts.models import OrganisationKind, Role
+from prossima.accounts.permissions import DATA_KINDS
+
+PROSSIMA_APPS = {c.label for c in apps.get_app_configs() if c.name.startswith("prossima.")}
+
+# Relations of the person to the Comune di Bologna tenant.
+RELATIONS = [
+    "own_comune",  # member of the Comune di Bologna organisation
+    "own_police",  # member of Bologna's police command
+    "other_comune",  # member of the Comune di Modena organisation
+    "association",  # member of the association of comuni
+    "institute",  # member of the research institute
+    "community",  # member of a community organisation of Bologna
+]
+ROLES = list(Role.values)
+
+RESTRICTED_ROLES = {Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+AGGREGATE_ROLES = {Role.ANALYST, Role.MANAGER, Role.RESEARCHER, Role.ADMINISTRATOR}
+
+
+def expected(perm: str, relation: str, role: str) -> bool:
+    """Return whether a person in this relation and role must be allowed ``perm``."""
+    own = relation in ("own_comune", "own_police")
+    if perm == "prossima.view_restricted":
+        return own and role in RESTRICTED_ROLES
+    if perm == "prossima.view_aggregates":
+        return (own and role in RESTRICTED_ROLES) or (
+            relation in ("association", "institute") and role in AGGREGATE_ROLES
+        )
+    if perm == "accounts.view_membership":  # of the Comune di Bologna organisation
+        return relation == "own_comune"
+    if perm == "accounts.change_membership":
+        return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "accounts.change_organisation":
+        return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "accounts.view_auditevent":
+        return relation == "own_comune" and role == Role.ADMINISTRATOR
+    if perm == "territory.change_subarea":  # of Bologna
+        return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm in ("territory.view_comune", "territory.view_subarea", "accounts.view_organisation"):
+        return True
+    raise AssertionError(f"no expectation written for {perm}")
+
+
+PERMS = [
+    "prossima.view_restricted",
+    "prossima.view_aggregates",
+    "accounts.view_membership",
+    "accounts.change_membership",
+    "accounts.change_organisation",
+    "accounts.view_auditevent",
+    "territory.change_subarea",
+    "territory.view_comune",
+    "territory.view_subarea",
+    "accounts.view_organisation",
+]
+
+
+@pytest.fixture
+def world(make_org: Any, bologna: Any, modena: Any) -> dict[str, Any]:
+    comune = make_org(OrganisationKind.COMUNE, "Comune di Bologna", comune=bologna)
+    return {
+        "own_comune": comune,
+        "own_police": make_org(OrganisationKind.POLICE_COMMAND, "PL Bologna", parent=comune),
+        "other_comune": make_org(OrganisationKind.COMUNE, "Comune di Modena", comune=modena),
+        "association": make_org(OrganisationKind.ASSOCIATION, "Associazione"),
+        "institute": make_org(OrganisationKind.RESEARCH_INSTITUTE, "Istituto"),
+        "community": make_org(OrganisationKind.COMMUNITY, "Rete", comune=bologna),
+    }
+
+
+def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
+    if perm.startswith("territory."):
+        return bologna
+    return world["own_comune"]
+
+
+def test_every_model_has_a_declared_protection() -> None:
+    models = {
+        f"{m._meta.app_label}.{m._meta.model_name}"
+        for m in apps.get_models()
+        if m._meta.app_label in PROSSIMA_APPS
+    }
+    missing = sorted(models - set(DATA_KINDS))
+    assert not missing, f"add these models to accounts.permissions.DATA_KINDS: {missing}"
+    stale = sorted(set(DATA_KINDS) - models)
+    assert not stale, f"DATA_KINDS names models that do not exist: {stale}"
+
+
+def test_every_declared_permission_is_in_the_matrix() -> None:
+    declared = {k.view_perm for k in DATA_KINDS.values()} | {
+        k.change_perm for k in DATA_KINDS.values() if k.change_perm
+    }
+    untested = declared - set(PERMS) - {"accounts.view_user", "accounts.change_user"}
+    assert not untested, f"add these permissions to the matrix: {sorted(untested)}"
+
+
+@pytest.mark.parametrize("relation", RELATIONS)
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(
+    relation: str, role: str, world: dict[str, Any], make_user: Any, bologna: Any
+) -> None:
+    user = make_user(world[relation], role)
+    wrong = []
+    for perm in PERMS:
+        allowed = user.has_perm(perm, target(perm, world, bologna))
+        if allowed != expected(perm, relation, role):
+            wrong.append(f"{perm}: got {allowed}")
+    assert not wrong, f"{role} in {relation}: " + "; ".join(wrong)
+
+
+def test_anonymous_sees_only_public(world: dict[str, Any], bologna: Any) -> None:
+    anonymous = AnonymousUser()
+    for perm in PERMS:
+        public = perm in (
+            "territory.view_comune",
+            "territory.view_subarea",
+            "accounts.view_organisation",
+        )
+        assert anonymous.has_perm(perm, target(perm, world, bologna)) is public, perm
+
+
+def test_citizen_without_organisation_sees_only_public(
+    world: dict[str, Any], make_user: Any, bologna: Any
+) -> None:
+    citizen = make_user()
+    for perm in PERMS:
+        assert citizen.has_perm(perm, target(perm, world, bologna)) is expected(
+            perm, "none", Role.CITIZEN
+        ), perm
+
+
+def test_platform_admin_is_allowed_everything(
+    world: dict[str, Any], make_user: Any, bologna: Any
+) -> None:
+    admin = make_user(is_superuser=True, is_staff=True)
+    for perm in PERMS:
+        assert admin.has_perm(perm, target(perm, world, bologna)), perm
+
+
+def test_personal_data_is_visible_to_its_owner_only(make_user: Any) -> None:
+    alice, bob = make_user(), make_user()
+    assert alice.has_perm("accounts.view_user", alice)
+    assert not alice.has_perm("accounts.view_user", bob)
+    assert not alice.has_perm("accounts.change_user", bob)

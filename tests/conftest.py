@@ -1,0 +1,104 @@
+"""Shared fixtures: compiled catalogues, a loaded territory, organisations and people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from prossima.i18n import compile_catalogues
+
+# Emilia-Romagna: 330 real comuni, enough for search and lookups, loads in seconds.
+TEST_REGIONS = "08"
+BOLOGNA = "037006"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    compile_catalogues()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Load one real region once per test session; each test rolls back its own changes."""
+    with django_db_blocker.unblock():
+        call_command("load_territory", regions=TEST_REGIONS, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Hash test passwords quickly; production keeps Django's slow, safe default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english() -> Any:
+    """Run the test with English messages, whatever the default language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def live_db(transactional_db: Any) -> Any:
+    """Give a test the committed database a live server sees.
+
+    After the test the database is emptied, which the append-only audit log
+    refuses; its triggers are dropped for that and put back before the next one.
+    """
+    from django.db import connection
+
+    from prossima.accounts.db import install_audit_triggers, remove_audit_triggers
+
+    install_audit_triggers(connection)
+    yield
+    remove_audit_triggers(connection)
+
+
+@pytest.fixture
+def bologna(db: Any) -> Any:
+    from prossima.territory.models import Comune
+
+    return Comune.objects.select_related("province", "region").get(istat_code=BOLOGNA)
+
+
+@pytest.fixture
+def modena(db: Any) -> Any:
+    from prossima.territory.models import Comune
+
+    return Comune.objects.get(istat_code="036023")
+
+
+@pytest.fixture
+def make_org(db: Any) -> Callable[..., Any]:
+    from prossima.accounts.actions import do_create_organisation
+
+    def make(kind: str, name: str | None = None, **kwargs: Any) -> Any:
+        return do_create_organisation(None, name=name or f"{kind} org", kind=kind, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    from prossima.accounts.actions import do_add_membership
+    from prossima.accounts.models import User
+
+    counter = {"n": 0}
+
+    def make(org: Any = None, role: str | None = None, **kwargs: Any) -> Any:
+        counter["n"] += 1
+        name = kwargs.pop("username", f"user{counter['n']}")
+        user = User.objects.create_user(
+            username=name,
+            email=f"{name}@example.org",
+            password="correct horse battery",
+            **kwargs,
+        )
+        if org is not None and role is not None:
+            do_add_membership(None, org, user, role)
+        return user
+
+    return make
