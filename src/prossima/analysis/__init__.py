@@ -1,0 +1,1 @@
+"""Analytic core of Prossima: pure Python, never imports Django."""
