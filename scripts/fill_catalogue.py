@@ -22,12 +22,12 @@ def main() -> int:
             if entry.msgid in plural:
                 entry.msgstr_plural = dict(enumerate(plural[entry.msgid]))
                 entry.flags = [f for f in entry.flags if f != "fuzzy"]
-            elif not all(entry.msgstr_plural.values()):
+            elif not all(entry.msgstr_plural.values()) or "fuzzy" in entry.flags:
                 missing.append(entry.msgid)
         elif entry.msgid in singular:
             entry.msgstr = singular[entry.msgid]
             entry.flags = [f for f in entry.flags if f != "fuzzy"]
-        elif not entry.msgstr:
+        elif not entry.msgstr or "fuzzy" in entry.flags:
             missing.append(entry.msgid)
     po.save(po_path)
     for msgid in missing:

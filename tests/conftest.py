@@ -16,7 +16,11 @@ BOLOGNA = "037006"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    compile_catalogues()
+    if compile_catalogues():
+        # Django may have cached the catalogues before they were compiled.
+        from django.test.signals import setting_changed
+
+        setting_changed.send(sender=None, setting="LANGUAGES", value=None, enter=True)
 
 
 @pytest.fixture(scope="session")

@@ -215,3 +215,33 @@ def test_api_token_lifecycle(client: Any, make_user: Any, make_org: Any, bologna
     actions.do_revoke_api_token(user, token)
     response = client.get("/api/me", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 401
+
+
+def test_managers_add_and_remove_members_on_the_web(
+    client: Any, make_org: Any, make_user: Any, bologna: Any
+) -> None:
+    comune = make_org(OrganisationKind.COMUNE, "Comune di Bologna", comune=bologna)
+    manager = make_user(comune, Role.MANAGER)
+    officer = make_user(comune, Role.OFFICER)
+    newcomer = make_user(username="nuova")
+    page = reverse("accounts:organisation", args=[comune.slug])
+
+    client.force_login(officer)
+    assert client.get(page).context["form"] is None
+    response = client.post(page, {"email": newcomer.email, "role": Role.ANALYST})
+    assert response.status_code == 403
+
+    client.force_login(manager)
+    response = client.post(page, {"email": "nobody@example.org", "role": Role.ANALYST})
+    assert list(response.context["form"].errors) == ["email"]
+    response = client.post(page, {"email": newcomer.email.upper(), "role": Role.ANALYST})
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=newcomer, organisation=comune)
+    assert membership.role == Role.ANALYST
+
+    client.force_login(officer)
+    remove = reverse("accounts:remove_member", args=[comune.slug, membership.pk])
+    assert client.post(remove).status_code == 403
+    client.force_login(manager)
+    assert client.post(remove).status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()

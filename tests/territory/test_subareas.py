@@ -120,3 +120,41 @@ def test_command_reports_unknown_comune_and_bad_files(tmp_path: Path, db: Any) -
         call_command("import_subareas", "037006", str(latin))
     call_command("import_subareas", "037006", str(path), verbosity=0)
     assert SubArea.objects.filter(comune__istat_code="037006").count() == 2
+
+
+def test_web_upload_by_a_manager(client: Any, bologna: Any, make_org: Any, make_user: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    comune = make_org(OrganisationKind.COMUNE, "Comune di Bologna", comune=bologna)
+    url = f"/comuni/{bologna.istat_code}/subareas/"
+
+    def upload(content: bytes) -> Any:
+        return client.post(
+            url,
+            {
+                "file": SimpleUploadedFile("quartieri.geojson", content, "application/geo+json"),
+                "kind": "district",
+                "code_field": "code",
+                "name_field": "name",
+                "source": "test",
+            },
+        )
+
+    client.force_login(make_user(comune, Role.OFFICER))
+    assert client.get(bologna.get_absolute_url()).context["upload_form"] is None
+    assert upload(CENTRE.encode()).status_code == 403
+
+    client.force_login(make_user(comune, Role.MANAGER))
+    assert client.get(bologna.get_absolute_url()).context["upload_form"] is not None
+    bad = upload(b"{broken")
+    assert bad.status_code == 400
+    assert "quartieri.geojson: not valid JSON at line 1" in bad.content.decode()
+    assert not SubArea.objects.filter(comune=bologna).exists()
+    assert upload("Forl\xec".encode("latin-1")).status_code == 400
+    response = upload(CENTRE.encode())
+    assert response.status_code == 302
+    assert set(SubArea.objects.filter(comune=bologna).values_list("kind", flat=True)) == {
+        "district"
+    }
+    fc = client.get("/api/comuni/037006/subareas").json()
+    assert sorted(f["properties"]["code"] for f in fc["features"]) == ["Q1", "Q2"]

@@ -23,6 +23,11 @@ def test_italian_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
     assert not missing, f"translate these in locale/it: {missing[:20]}"
 
 
+def test_english_catalogue_has_no_fuzzy_guesses() -> None:
+    po = polib.pofile(str(LOCALE_DIR / "en/LC_MESSAGES/django.po"))
+    assert not [e.msgid for e in po.fuzzy_entries()]
+
+
 def test_english_catalogue_has_the_same_messages() -> None:
     # Source strings are English, so the English catalogue may leave msgstr empty,
     # but it must list every message the Italian one has.

@@ -19,6 +19,11 @@ def test_home_in_italian_by_default(client: Any) -> None:
     assert "330 comuni caricati" in html
 
 
+def test_browser_language_does_not_override_italian(client: Any) -> None:
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="it">' in html
+
+
 def test_english_after_switching_language(client: Any) -> None:
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302

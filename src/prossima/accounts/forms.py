@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from prossima.accounts.models import User
+from prossima.accounts.models import Role, User
 
 
 class LoginForm(AuthenticationForm):
@@ -64,3 +64,21 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("What the token is for, e.g. 'GIS desktop'."),
     )
+
+
+class AddMemberForm(forms.Form):
+    """Give an existing user a role in an organisation."""
+
+    email = forms.EmailField(
+        label=_("E-mail address of the person"),
+        help_text=_("The person must have registered on Prossima first."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].lower()
+        if not User.objects.filter(email__iexact=email, is_active=True).exists():
+            raise forms.ValidationError(
+                _("No active account uses this address. Ask the person to register first.")
+            )
+        return email

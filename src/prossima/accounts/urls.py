@@ -13,5 +13,10 @@ urlpatterns = [
     path("profile/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path("organisations/", views.organisations, name="organisations"),
     path("organisations/<slug:slug>/", views.organisation, name="organisation"),
+    path(
+        "organisations/<slug:slug>/members/<int:pk>/remove/",
+        views.remove_member,
+        name="remove_member",
+    ),
     path("organisations/<slug:slug>/audit/", views.organisation_audit, name="organisation_audit"),
 ]

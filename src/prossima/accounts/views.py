@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from prossima.accounts import actions, queries
-from prossima.accounts.forms import ApiTokenForm, LoginForm, RegistrationForm
-from prossima.accounts.models import AuditEvent, Organisation, User
+from prossima.accounts.forms import AddMemberForm, ApiTokenForm, LoginForm, RegistrationForm
+from prossima.accounts.models import AuditEvent, Membership, Organisation, Role, User
 from prossima.accounts.permissions import memberships_of
 
 
@@ -129,16 +129,46 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     """Show an organisation; members and audit log only to those allowed."""
     org = get_object_or_404(Organisation.objects.select_related("comune", "parent"), slug=slug)
     can_see_members = request.user.has_perm("accounts.view_membership", org)
+    can_manage = request.user.has_perm("accounts.change_membership", org)
+    form = AddMemberForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            member = User.objects.get(email__iexact=form.cleaned_data["email"])
+            actions.do_add_membership(request.user, org, member, form.cleaned_data["role"])
+            messages.success(
+                request,
+                _("%(person)s now has the role %(role)s.")
+                % {"person": member, "role": Role(form.cleaned_data["role"]).label},
+            )
+            return redirect("accounts:organisation", slug=org.slug)
     return render(
         request,
         "accounts/organisation.html",
         {
             "organisation": org,
             "members": queries.members_of(org) if can_see_members else None,
+            "can_manage": can_manage,
+            "form": form,
             "can_see_audit": request.user.has_perm("accounts.view_auditevent", org),
             "children": org.children.all(),
         },
     )
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Remove one role of one member (managers of the organisation only)."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("organisation", "user"),
+        pk=pk,
+        organisation__slug=slug,
+    )
+    actions.do_remove_membership(request.user, membership)
+    messages.success(request, _("The role was removed."))
+    return redirect("accounts:organisation", slug=slug)
 
 
 @login_required

@@ -47,3 +47,19 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"
         )
         return response
+
+
+class ItalianFirstMiddleware:
+    """Ignore the browser's Accept-Language: Italian unless the person chose otherwise.
+
+    The platform serves Italian public bodies, whose pages open in Italian; the
+    language switch stores an explicit choice in a cookie, which LocaleMiddleware
+    honours.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

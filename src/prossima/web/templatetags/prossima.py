@@ -13,4 +13,4 @@ def percent(value: float | None, digits: int = 1) -> str:
     """Return a share (0–1) as a localised percentage, or a dash when unknown."""
     if value is None:
         return "–"
-    return f"{number_format(100 * value, decimal_pos=digits)} %"
+    return f"{number_format(100 * value, decimal_pos=digits)}\u00a0%"
