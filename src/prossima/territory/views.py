@@ -76,7 +76,7 @@ def import_subareas(request: HttpRequest, istat_code: str) -> HttpResponse:
                 code_field=data["code_field"],
                 name_field=data["name_field"],
                 source=data["source"],
-                filename=request.FILES["file"].name,
+                filename=data["filename"],
             )
         except GeoJSONError as exc:
             form.add_error("file", f"{exc} " + _("Nothing was imported."))
