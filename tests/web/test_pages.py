@@ -17,6 +17,7 @@ def test_home_in_italian_by_default(client: Any) -> None:
     assert '<html lang="it">' in html
     assert "Trova un comune" in html
     assert "330 comuni caricati" in html
+    assert "1 comune caricato" not in html
 
 
 def test_browser_language_does_not_override_italian(client: Any) -> None:

@@ -15,7 +15,16 @@ from prossima.accounts.models import Role, User
 class LoginForm(AuthenticationForm):
     """Log in with username or e-mail address."""
 
-    username = forms.CharField(label=_("Username or e-mail"), max_length=254)
+    username = forms.CharField(
+        label=_("Username or e-mail"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class RegistrationForm(forms.Form):
