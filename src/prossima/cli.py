@@ -50,19 +50,26 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrated_database() -> bool:
+    """Start Django and apply migrations; print why and return False if the database is down."""
+    _django()
+    problem = _database_reachable()
+    if problem:
+        print(problem, file=sys.stderr)
+        return False
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return True
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     """Compile catalogues, apply migrations and load the demo when the database is empty."""
     from prossima.i18n import compile_catalogues
 
     compile_catalogues()
-    _django()
-    problem = _database_reachable()
-    if problem:
-        print(problem, file=sys.stderr)
+    if not _migrated_database():
         return 2
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
     from prossima.demo import demo_loaded, load_demo
 
     if not args.no_demo and not demo_loaded():
@@ -73,14 +80,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Load (or refresh) the Italian territory and the demo content."""
-    _django()
-    problem = _database_reachable()
-    if problem:
-        print(problem, file=sys.stderr)
+    if not _migrated_database():
         return 2
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
     from prossima.demo import load_demo
 
     regions = {c.strip().zfill(2) for c in args.regions.split(",") if c.strip()} or None

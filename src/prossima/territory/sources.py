@@ -64,6 +64,17 @@ def _geometries(frame: pd.DataFrame) -> np.ndarray:
     return shapely.from_wkb(frame["geometry"].to_numpy())
 
 
+def _padded(codes: pd.Series, width: int) -> pd.Series:
+    """Return integer ISTAT codes as zero-padded strings (ISTAT's own notation)."""
+    return codes.map(lambda c: f"{int(c):0{width}d}")
+
+
+def _attach_geometry(frame: pd.DataFrame, geo: pd.DataFrame, code_column: str) -> None:
+    """Add a shapely ``geometry`` column to ``frame``, matched on its integer ``key``."""
+    by_code = dict(zip(geo[code_column].astype(int), _geometries(geo), strict=True))
+    frame["geometry"] = frame["key"].map(by_code)
+
+
 def read_tables(year: int = 2023, region_codes: set[str] | None = None) -> TerritoryTables:
     """Return the territory tables for ``year``, optionally only some regions."""
     folder = data_dir()
@@ -84,54 +95,36 @@ def read_tables(year: int = 2023, region_codes: set[str] | None = None) -> Terri
 
     reg = pd.DataFrame(
         {
-            "code": regions["region_code"].map(lambda c: f"{int(c):02d}"),
+            "code": _padded(regions["region_code"], 2),
             "name": regions["region"].astype(str),
             "key": regions["region_code"].astype(int),
         }
     )
-    reg["geometry"] = reg["key"].map(
-        dict(zip(geo_regions["region_code"].astype(int), _geometries(geo_regions), strict=True))
-    )
+    _attach_geometry(reg, geo_regions, "region_code")
     prov = pd.DataFrame(
         {
-            "code": provinces["province_code"].map(lambda c: f"{int(c):03d}"),
+            "code": _padded(provinces["province_code"], 3),
             "name": provinces["province"].astype(str),
             "abbreviation": provinces["province_short"].astype(str),
-            "region_code": provinces["region_code"].map(lambda c: f"{int(c):02d}"),
+            "region_code": _padded(provinces["region_code"], 2),
             "key": provinces["province_code"].astype(int),
         }
     )
-    prov["geometry"] = prov["key"].map(
-        dict(
-            zip(
-                geo_provinces["province_code"].astype(int),
-                _geometries(geo_provinces),
-                strict=True,
-            )
-        )
-    )
+    _attach_geometry(prov, geo_provinces, "province_code")
     com = pd.DataFrame(
         {
-            "istat_code": comuni["municipality_code"].map(lambda c: f"{int(c):06d}"),
+            "istat_code": _padded(comuni["municipality_code"], 6),
             "name": comuni["municipality"].astype(str),
             "cadastral_code": comuni["cadastral_code"].astype(str),
-            "province_code": comuni["province_code"].map(lambda c: f"{int(c):03d}"),
-            "region_code": comuni["region_code"].map(lambda c: f"{int(c):02d}"),
+            "province_code": _padded(comuni["province_code"], 3),
+            "region_code": _padded(comuni["region_code"], 2),
             "key": comuni["municipality_code"].astype(int),
         }
     )
-    com["geometry"] = com["key"].map(
-        dict(
-            zip(
-                geo_comuni["municipality_code"].astype(int),
-                _geometries(geo_comuni),
-                strict=True,
-            )
-        )
-    )
+    _attach_geometry(com, geo_comuni, "municipality_code")
     pop = pd.DataFrame(
         {
-            "istat_code": population["municipality_code"].map(lambda c: f"{int(c):06d}"),
+            "istat_code": _padded(population["municipality_code"], 6),
             "age": population["age"].astype(int).clip(upper=MAX_AGE),
             "males": population["M"].astype(int),
             "females": population["F"].astype(int),
