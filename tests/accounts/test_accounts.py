@@ -245,3 +245,14 @@ def test_managers_add_and_remove_members_on_the_web(
     client.force_login(manager)
     assert client.post(remove).status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_logins_are_audited(client: Any, make_user: Any) -> None:
+    make_user(username="luca")
+    response = client.post(
+        reverse("accounts:login"), {"username": "luca", "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action="login").get()
+    assert event.actor_label == "luca"
+    assert event.ip_address == "127.0.0.1"

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers every permission rule with django-rules.
-        from prossima.accounts import permissions  # noqa: F401
+        from prossima.accounts import permissions, signals  # noqa: F401
