@@ -30,8 +30,8 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         call_command("load_territory", regions=TEST_REGIONS, verbosity=0)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
+@pytest.fixture
+def fast_password_hashing(settings: Any) -> None:
     """Hash test passwords quickly; production keeps Django's slow, safe default."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

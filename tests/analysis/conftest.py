@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -26,13 +25,3 @@ def policeuk_path() -> Path:
 @pytest.fixture(scope="session")
 def toronto_events(toronto_path: Path) -> EventSet:
     return read_events(toronto_path).events
-
-
-@pytest.fixture
-def settings() -> SimpleNamespace:
-    """Stand in for pytest-django's ``settings``: the analysis tests never touch Django.
-
-    The project-wide conftest has an autouse fixture that asks for ``settings``;
-    this keeps ``pytest tests/analysis -p no:django`` working without Django settings.
-    """
-    return SimpleNamespace()

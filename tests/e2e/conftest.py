@@ -68,7 +68,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def territory(live_db: Any) -> None:
+def territory(live_db: Any, fast_password_hashing: None) -> None:
     """Make sure the test region is loaded (a previous live-server test may have flushed it)."""
     from django.core.management import call_command
 

@@ -4,5 +4,5 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _database(db: Any) -> None:
+def _database(db: Any, fast_password_hashing: None) -> None:
     """Give every test here the database (rolled back after each test)."""
