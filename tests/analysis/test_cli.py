@@ -367,3 +367,18 @@ def test_boundary_that_is_not_geojson(toronto_path: Path, tmp_path: Path) -> Non
     bnd.write_text("[1, 2, 3]")
     out = str(tmp_path / "o.geojson")
     assert main(["hotspots", str(toronto_path), "--boundary", str(bnd), "--out", out]) == 2
+
+
+def test_too_few_permutations_for_fdr_are_explained(
+    toronto_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cells.geojson"
+    args = ["hotspots", str(toronto_path), "--cell", "150", "--out", str(out), "--seed", "1"]
+    assert main([*args, "--permutations", "9"]) == 0
+    err = capsys.readouterr().err
+    assert "no cell is significant" in err
+    assert "smallest p-value is 0.1" in err
+    classes = [f["properties"]["gi_class"] for f in json.loads(out.read_text())["features"]]
+    assert not any(classes)
+    assert main([*args, "--permutations", "0"]) == 0
+    assert "no cell is significant" not in capsys.readouterr().err

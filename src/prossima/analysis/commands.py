@@ -210,6 +210,16 @@ def run_hotspots(args: argparse.Namespace) -> int:
         progress=Progress("local moran"),
     )
     gi_p = gi.p_sim if gi.p_sim is not None else gi.p_norm
+    if args.permutations > 0 and fdr and not gi.classes.any():
+        # Pseudo p-values cannot go below 1/(permutations + 1); over thousands of
+        # cells the false discovery rate correction may then leave nothing.
+        print(
+            f"warning: no cell is significant after the false discovery rate correction; "
+            f"with {args.permutations} permutations the smallest p-value is "
+            f"{1 / (args.permutations + 1):.4g} for {grid.n_cells} cells. Use more "
+            "permutations, --no-fdr, or --permutations 0 for the analytic p-values.",
+            file=sys.stderr,
+        )
     grid.write_geojson(
         args.out,
         {
