@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from prossima.territory.queries import (
-    ComuneLocator,
     comune_at,
     comune_by_code,
+    comune_locator_for_bbox,
     population_summary,
     search_comuni,
 )
@@ -51,7 +51,7 @@ def test_locator_matches_single_lookups(db: Any) -> None:
     rng = np.random.default_rng(7)
     lon = rng.uniform(10.9, 11.6, 200)
     lat = rng.uniform(44.3, 44.7, 200)
-    locator = ComuneLocator.for_bbox(lon.min(), lat.min(), lon.max(), lat.max())
+    locator = comune_locator_for_bbox(lon.min(), lat.min(), lon.max(), lat.max())
     codes = locator.locate(lon, lat)
     for i in range(0, 200, 10):
         single = comune_at(float(lon[i]), float(lat[i]))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -77,3 +79,29 @@ def area_fields(geom: BaseGeometry) -> dict[str, Any]:
         "boundary": to_geojson(geom),
         "boundary_simplified": to_geojson(simplified, precision=5),
     }
+
+
+class ComuneLocator:
+    """Find the comune of many points at once with a shapely STRtree.
+
+    Build it once for an import (see ``queries.comune_locator_for_bbox``, which
+    loads only the comuni whose bounding box meets the points').
+    """
+
+    def __init__(self, codes: Sequence[str], geometries: Sequence[Any]) -> None:
+        self.codes = np.asarray(codes, dtype=object)
+        self.tree = shapely.STRtree(list(geometries))
+
+    def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Return the ISTAT code for each point ('' where no comune contains it)."""
+        result = np.full(len(lon), "", dtype=object)
+        if len(self.codes) == 0 or len(lon) == 0:
+            return result
+        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        point_idx, geom_idx = self.tree.query(points, predicate="intersects")
+        # A point on a shared border matches two comuni; keep the first, deterministically.
+        order = np.lexsort((geom_idx, point_idx))
+        point_idx, geom_idx = point_idx[order], geom_idx[order]
+        first = np.unique(point_idx, return_index=True)[1]
+        result[point_idx[first]] = self.codes[geom_idx[first]]
+        return result

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 import shapely
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from prossima.territory.geometry import normalise_name
+from prossima.territory.geometry import ComuneLocator, normalise_name
 from prossima.territory.models import Comune, Population
 
 LIST_FIELDS = (
@@ -75,6 +72,20 @@ def comune_by_code(istat_code: str) -> Comune | None:
     )
 
 
+def comune_locator_for_bbox(
+    min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> ComuneLocator:
+    """Return a locator over the comuni whose bounding box meets the given one."""
+    rows = Comune.objects.filter(
+        min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat
+    ).values_list("istat_code", "boundary")
+    codes, geoms = [], []
+    for code, text in rows:
+        codes.append(code)
+        geoms.append(shapely.from_geojson(text))
+    return ComuneLocator(codes, geoms)
+
+
 def comune_at(lon: float, lat: float) -> Comune | None:
     """Return the comune containing the point, using the indexed bounding boxes first."""
     candidates = list(
@@ -87,46 +98,6 @@ def comune_at(lon: float, lat: float) -> Comune | None:
         if shapely.from_geojson(comune.boundary).covers(point):
             return comune_by_code(comune.istat_code)
     return None
-
-
-class ComuneLocator:
-    """Find the comune of many points at once with a shapely STRtree.
-
-    Build it once for an import; it loads only the comuni whose bounding box
-    meets the points' bounding box.
-    """
-
-    def __init__(self, codes: Sequence[str], geometries: Sequence[Any]) -> None:
-        self.codes = np.asarray(codes, dtype=object)
-        self.tree = shapely.STRtree(list(geometries))
-
-    @classmethod
-    def for_bbox(
-        cls, min_lon: float, min_lat: float, max_lon: float, max_lat: float
-    ) -> ComuneLocator:
-        """Return a locator over the comuni whose bounding box meets the given one."""
-        rows = Comune.objects.filter(
-            min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat
-        ).values_list("istat_code", "boundary")
-        codes, geoms = [], []
-        for code, text in rows:
-            codes.append(code)
-            geoms.append(shapely.from_geojson(text))
-        return cls(codes, geoms)
-
-    def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Return the ISTAT code for each point ('' where no comune contains it)."""
-        result = np.full(len(lon), "", dtype=object)
-        if len(self.codes) == 0 or len(lon) == 0:
-            return result
-        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        point_idx, geom_idx = self.tree.query(points, predicate="intersects")
-        # A point on a shared border matches two comuni; keep the first, deterministically.
-        order = np.lexsort((geom_idx, point_idx))
-        point_idx, geom_idx = point_idx[order], geom_idx[order]
-        first = np.unique(point_idx, return_index=True)[1]
-        result[point_idx[first]] = self.codes[geom_idx[first]]
-        return result
 
 
 @dataclass
