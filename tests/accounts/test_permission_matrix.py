@@ -37,6 +37,10 @@ def expected(perm: str, relation: str, role: str) -> bool:
     own = relation in ("own_comune", "own_police")
     if perm == "prossima.view_restricted":
         return own and role in RESTRICTED_ROLES
+    if perm == "incidents.view_incident":
+        return own and role in RESTRICTED_ROLES
+    if perm == "incidents.manage_dataset":
+        return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "prossima.view_aggregates":
         return (own and role in RESTRICTED_ROLES) or (
             relation in ("association", "institute") and role in AGGREGATE_ROLES
@@ -51,7 +55,12 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return relation == "own_comune" and role == Role.ADMINISTRATOR
     if perm == "territory.change_subarea":  # of Bologna
         return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
-    if perm in ("territory.view_comune", "territory.view_subarea", "accounts.view_organisation"):
+    if perm in (
+        "territory.view_comune",
+        "territory.view_subarea",
+        "accounts.view_organisation",
+        "incidents.view_category",
+    ):
         return True
     raise AssertionError(f"no expectation written for {perm}")
 
@@ -67,6 +76,9 @@ PERMS = [
     "territory.view_comune",
     "territory.view_subarea",
     "accounts.view_organisation",
+    "incidents.view_incident",
+    "incidents.manage_dataset",
+    "incidents.view_category",
 ]
 
 
@@ -130,6 +142,7 @@ def test_anonymous_sees_only_public(world: dict[str, Any], bologna: Any) -> None
             "territory.view_comune",
             "territory.view_subarea",
             "accounts.view_organisation",
+            "incidents.view_category",
         )
         assert anonymous.has_perm(perm, target(perm, world, bologna)) is public, perm
 

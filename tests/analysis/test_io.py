@@ -260,3 +260,17 @@ def test_geojson_without_the_time_property_names_what_exists(tmp_path: Path) -> 
     )
     with pytest.raises(ValueError, match=r"no property \['date'\].*when"):
         read_events(path, columns=ColumnMap(time="date"))
+
+
+def test_accepted_events_keep_their_source_line(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "lon,lat,time,category\n"
+        "11.34,44.49,2024-05-01T10:00,furto\n"
+        ",44.49,2024-05-01T11:00,furto\n"
+        "11.35,44.50,2024-05-02T10:00,rapina\n",
+        encoding="utf-8",
+    )
+    result = read_events(path, format="generic")
+    assert list(result.events.attributes["source_line"]) == [2, 4]
+    assert list(result.rejects["line"]) == [3]

@@ -24,6 +24,8 @@ TENANT_KINDS = frozenset({OrganisationKind.COMUNE, OrganisationKind.PARTNER_CITY
 # Roles that work with a tenant's restricted operational data.
 RESTRICTED_ROLES = frozenset({Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR})
 MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+# Roles that import and curate a tenant's incident datasets (officers only read them).
+INCIDENT_DATA_ROLES = frozenset({Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR})
 # Organisations that see every tenant's aggregates (never rows).
 AGGREGATE_KINDS = frozenset({OrganisationKind.ASSOCIATION, OrganisationKind.RESEARCH_INSTITUTE})
 AGGREGATE_ROLES = frozenset({Role.ANALYST, Role.MANAGER, Role.RESEARCHER, Role.ADMINISTRATOR})
@@ -126,6 +128,14 @@ def can_view_aggregates(user: Any, tenant: Organisation | None) -> bool:
 
 
 @rules.predicate
+def manages_incident_data(user: Any, tenant: Organisation | None) -> bool:
+    """Return whether the user imports and curates the tenant's incident data."""
+    if tenant is None:
+        return False
+    return tenant.pk in tenant_ids_with_role(user, INCIDENT_DATA_ROLES)
+
+
+@rules.predicate
 def manages_organisation(user: Any, organisation: Organisation | None) -> bool:
     """Return whether the user manages ``organisation`` (its profile and members)."""
     if organisation is None:
@@ -172,6 +182,9 @@ rules.add_perm("accounts.change_user", is_platform_admin | is_self)
 rules.add_perm("territory.view_comune", rules.always_allow)
 rules.add_perm("territory.view_subarea", rules.always_allow)
 rules.add_perm("territory.change_subarea", is_platform_admin | manages_comune)
+rules.add_perm("incidents.view_incident", is_platform_admin | can_work_on_restricted)
+rules.add_perm("incidents.manage_dataset", is_platform_admin | manages_incident_data)
+rules.add_perm("incidents.view_category", rules.always_allow)
 
 
 @dataclass(frozen=True)
@@ -234,6 +247,42 @@ DATA_KINDS: dict[str, DataKind] = {
     ),
     "territory.population": DataKind(
         "territory.population", "public", "territory.view_comune", None, "ISTAT open data."
+    ),
+    "incidents.category": DataKind(
+        "incidents.category",
+        "tenant-managed",
+        "incidents.view_category",
+        "incidents.manage_dataset",
+        "Taxonomy labels are public; analysts and managers edit.",
+    ),
+    "incidents.categorymapping": DataKind(
+        "incidents.categorymapping",
+        "tenant-managed",
+        "incidents.view_incident",
+        "incidents.manage_dataset",
+        "How a tenant's sources name categories.",
+    ),
+    "incidents.dataset": DataKind(
+        "incidents.dataset",
+        "restricted",
+        "incidents.view_incident",
+        "incidents.manage_dataset",
+        "Police data: the tenant's officers, analysts, managers.",
+    ),
+    "incidents.import": DataKind(
+        "incidents.import",
+        "restricted",
+        "incidents.view_incident",
+        "incidents.manage_dataset",
+        "Import reports list rejected rows of police files.",
+    ),
+    "incidents.incident": DataKind(
+        "incidents.incident",
+        "restricted",
+        "incidents.view_incident",
+        "incidents.manage_dataset",
+        "Rows only to the tenant's officers, analysts and managers; public outputs are "
+        "aggregated with a threshold and sensitive categories never appear as points.",
     ),
     "territory.subarea": DataKind(
         "territory.subarea",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "prossima.web",
     "prossima.accounts",
     "prossima.territory",
+    "prossima.incidents",
 ]
 
 MIDDLEWARE = [

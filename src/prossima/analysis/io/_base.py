@@ -27,9 +27,12 @@ from shapely.geometry.base import BaseGeometry
 
 from prossima.analysis.events import Attribute, EventSet, concat_attribute
 
-__all__ = ["Parsed", "ReadResult", "RowChecker", "open_text", "read_chunks"]
+__all__ = ["SOURCE_LINE", "Parsed", "ReadResult", "RowChecker", "open_text", "read_chunks"]
 
 REJECT_COLUMNS = ["line", "reason", "field", "value"]
+# Attribute holding each accepted event's line (record number) in its file, so that
+# later checks (an importer's, say) can report rows by line too.
+SOURCE_LINE = "source_line"
 CHUNK_ROWS = 250_000
 # A range that every WGS84 coordinate must lie in.
 WORLD_BBOX = (-180.0, -90.0, 180.0, 90.0)
@@ -437,7 +440,10 @@ def run_csv(
                 lat=parsed.lat[ok],
                 t=parsed.t[ok],
                 category=parsed.category[ok],
-                attributes={k: v[ok] for k, v in parsed.attributes.items()},
+                attributes={
+                    **{k: v[ok] for k, v in parsed.attributes.items()},
+                    SOURCE_LINE: np.asarray(checker.lines[ok], dtype=np.int64),
+                },
                 weight=None if parsed.weight is None else parsed.weight[ok],
             )
         )

@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from prossima.analysis.events import WGS84
 from prossima.analysis.io._base import (
+    SOURCE_LINE,
     WORLD_BBOX,
     Parsed,
     ReadResult,
@@ -229,6 +230,7 @@ def read_geojson(
         t=t[ok],
         category=pd.Categorical(np.asarray(cats, dtype=object)[ok]),
         weight=weight[ok] if columns.weight else None,
+        attributes={SOURCE_LINE: np.asarray(checker.lines[ok], dtype=np.int64)},
     )
     return assemble(
         [part],
