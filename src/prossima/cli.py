@@ -104,29 +104,75 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     from django.core.management import call_command
 
-    if args.dev:
-        call_command("runserver", f"{args.host}:{args.port}")
+    from prossima.jobs.actions import do_fail_stale_jobs
+
+    do_fail_stale_jobs()
+    worker = None if args.no_worker else subprocess.Popen(worker_command(2))  # noqa: S603
+    try:
+        if args.dev:
+            call_command("runserver", f"{args.host}:{args.port}")
+            return 0
+        call_command("collectstatic", interactive=False, verbosity=0)
+        print(f"Prossima is served on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "prossima.config.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
+        ]
+        return subprocess.call(command)  # noqa: S603 -- fixed argument list, no shell
+    except KeyboardInterrupt:
         return 0
-    call_command("collectstatic", interactive=False, verbosity=0)
-    print(f"Prossima is served on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
-    command = [
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+
+def worker_command(concurrency: int) -> list[str]:
+    """Return the command line of a background-job worker."""
+    return [
         sys.executable,
         "-m",
-        "gunicorn",
-        "prossima.config.wsgi:application",
-        "--bind",
-        f"{args.host}:{args.port}",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "5",
+        "celery",
+        "-A",
+        "prossima.config.celery",
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
     ]
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run a background-job worker (several may run, on several machines, with Redis)."""
+    _django()
+    problem = _database_reachable()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from prossima.jobs.actions import do_fail_stale_jobs
+
+    stale = do_fail_stale_jobs()
+    if stale:
+        print(f"{stale} job(s) left running by a stopped worker are now marked failed.")
     try:
-        return subprocess.call(command)  # noqa: S603 -- fixed argument list, no shell
+        return subprocess.call(worker_command(args.concurrency))  # noqa: S603
     except KeyboardInterrupt:
         return 0
 
@@ -149,7 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     p.add_argument("--workers", type=int, default=2, help="web worker processes (default 2)")
     p.add_argument("--dev", action="store_true", help="Django's development server with reload")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a background-job worker (run 'prossima worker' elsewhere)",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run a background-job worker")
+    p.add_argument("--concurrency", type=int, default=2, help="jobs run at once (default 2)")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="load the Italian territory and the demo content")
     p.add_argument(

@@ -41,6 +41,10 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return own and role in RESTRICTED_ROLES
     if perm == "incidents.manage_dataset":
         return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "jobs.view_job":
+        return own and role in RESTRICTED_ROLES
+    if perm == "jobs.retry_job":
+        return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "prossima.view_aggregates":
         return (own and role in RESTRICTED_ROLES) or (
             relation in ("association", "institute") and role in AGGREGATE_ROLES
@@ -79,13 +83,19 @@ PERMS = [
     "incidents.view_incident",
     "incidents.manage_dataset",
     "incidents.view_category",
+    "jobs.view_job",
+    "jobs.retry_job",
 ]
 
 
 @pytest.fixture
 def world(make_org: Any, bologna: Any, modena: Any) -> dict[str, Any]:
+    from prossima.jobs.models import Job
+
     comune = make_org(OrganisationKind.COMUNE, "Comune di Bologna", comune=bologna)
+    job = Job.objects.create(kind="incidents.import", tenant=comune)
     return {
+        "job": job,
         "own_comune": comune,
         "own_police": make_org(OrganisationKind.POLICE_COMMAND, "PL Bologna", parent=comune),
         "other_comune": make_org(OrganisationKind.COMUNE, "Comune di Modena", comune=modena),
@@ -98,6 +108,8 @@ def world(make_org: Any, bologna: Any, modena: Any) -> dict[str, Any]:
 def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
     if perm.startswith("territory."):
         return bologna
+    if perm.startswith("jobs."):
+        return world["job"]
     return world["own_comune"]
 
 

@@ -136,6 +136,28 @@ def manages_incident_data(user: Any, tenant: Organisation | None) -> bool:
 
 
 @rules.predicate
+def started_job(user: Any, job: Any) -> bool:
+    """Return whether the user started this background job."""
+    return (
+        job is not None
+        and job.created_by_id is not None
+        and (job.created_by_id == getattr(user, "pk", None))
+    )
+
+
+@rules.predicate
+def works_on_job_tenant(user: Any, job: Any) -> bool:
+    """Return whether the job belongs to a tenant whose restricted data the user sees."""
+    return job is not None and bool(can_work_on_restricted(user, job.tenant))
+
+
+@rules.predicate
+def manages_job_tenant(user: Any, job: Any) -> bool:
+    """Return whether the user curates the incident data of the job's tenant."""
+    return job is not None and bool(manages_incident_data(user, job.tenant))
+
+
+@rules.predicate
 def manages_organisation(user: Any, organisation: Organisation | None) -> bool:
     """Return whether the user manages ``organisation`` (its profile and members)."""
     if organisation is None:
@@ -185,6 +207,8 @@ rules.add_perm("territory.change_subarea", is_platform_admin | manages_comune)
 rules.add_perm("incidents.view_incident", is_platform_admin | can_work_on_restricted)
 rules.add_perm("incidents.manage_dataset", is_platform_admin | manages_incident_data)
 rules.add_perm("incidents.view_category", rules.always_allow)
+rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
+rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
 
 @dataclass(frozen=True)
@@ -283,6 +307,13 @@ DATA_KINDS: dict[str, DataKind] = {
         "incidents.manage_dataset",
         "Rows only to the tenant's officers, analysts and managers; public outputs are "
         "aggregated with a threshold and sensitive categories never appear as points.",
+    ),
+    "jobs.job": DataKind(
+        "jobs.job",
+        "restricted",
+        "jobs.view_job",
+        "jobs.retry_job",
+        "Jobs name files and datasets of a tenant: its restricted roles and the starter.",
     ),
     "territory.subarea": DataKind(
         "territory.subarea",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "prossima.web",
     "prossima.accounts",
     "prossima.territory",
+    "prossima.jobs",
     "prossima.incidents",
 ]
 
@@ -153,6 +154,26 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background jobs (Celery). Production: Redis, so several worker machines share the
+# queue. Embedded: a folder in var/ is the queue, so `make run` needs no broker.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    BROKER_DIR = VAR_DIR / "broker"
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR),
+        "data_folder_out": str(BROKER_DIR),
+        "store_processed": False,
+    }
+# Job state lives in the database (jobs.Job), not in a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge on receipt: a killed worker's job is marked failed and retried by a
+# person, never silently run twice.
+CELERY_TASK_ACKS_LATE = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "prossima@localhost")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -182,6 +203,8 @@ PROSSIMA: dict[str, Any] = {
     # Minimum count for a published aggregate cell (disclosure control).
     "PUBLIC_MIN_COUNT": env_int("PROSSIMA_PUBLIC_MIN_COUNT", 5),
     "API_TOKEN_DAYS": env_int("PROSSIMA_API_TOKEN_DAYS", 365),
+    # A running job silent for this long is taken as killed and marked failed.
+    "JOB_STALE_SECONDS": env_int("PROSSIMA_JOB_STALE_SECONDS", 600),
 }
 
 LOGGING = {
