@@ -63,7 +63,7 @@ def test_a_failing_job_is_marked_failed_and_can_be_retried() -> None:
     assert job.error == ""
 
 
-def test_only_failed_jobs_are_retried() -> None:
+def test_only_failed_jobs_are_retried(english: Any) -> None:
     job = do_enqueue_job(None, "test.count", {"n": 1})
     with pytest.raises(ValueError, match="failed"):
         do_retry_job(None, job)

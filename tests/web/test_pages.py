@@ -34,10 +34,14 @@ def test_english_after_switching_language(client: Any) -> None:
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.slug)
-def test_unbuilt_modules_say_so(client: Any, module: Any) -> None:
+def test_module_pages_say_plainly_what_is_built(client: Any, module: Any) -> None:
     response = client.get(reverse("web:module", args=[module.slug]))
-    assert response.status_code == 200
-    assert "Non ancora disponibile" in response.content.decode()
+    if module.built:
+        assert response.status_code == 302
+        assert response["Location"] == reverse(module.url_name)
+    else:
+        assert response.status_code == 200
+        assert "Non ancora disponibile" in response.content.decode()
 
 
 def test_unknown_module_is_404(client: Any) -> None:

@@ -163,6 +163,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 # Job state lives in the database (jobs.Job), not in a result backend.
@@ -203,6 +204,8 @@ PROSSIMA: dict[str, Any] = {
     # Minimum count for a published aggregate cell (disclosure control).
     "PUBLIC_MIN_COUNT": env_int("PROSSIMA_PUBLIC_MIN_COUNT", 5),
     "API_TOKEN_DAYS": env_int("PROSSIMA_API_TOKEN_DAYS", 365),
+    # Largest incident file accepted by the upload page (the command line has no limit).
+    "INCIDENT_UPLOAD_MAX_MB": env_int("PROSSIMA_INCIDENT_UPLOAD_MAX_MB", 200),
     # A running job silent for this long is taken as killed and marked failed.
     "JOB_STALE_SECONDS": env_int("PROSSIMA_JOB_STALE_SECONDS", 600),
 }

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("prossima.web.urls")),
     path("", include("prossima.territory.urls")),
     path("accounts/", include("prossima.accounts.urls")),
+    path("incidents/", include("prossima.incidents.urls")),
+    path("jobs/", include("prossima.jobs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

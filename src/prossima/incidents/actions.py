@@ -181,6 +181,7 @@ def do_import_incidents(
     file_format: str = "auto",
     columns: ColumnMap | None = None,
     filename: str | None = None,
+    encoding: str = "utf-8",
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     now: datetime | None = None,
@@ -209,7 +210,7 @@ def do_import_incidents(
             shapely.from_geojson(tenant.comune.boundary) if tenant.comune_id else None  # type: ignore[union-attr]
         )
         try:
-            result = read_events(path, file_format, columns, boundary=boundary)
+            result = read_events(path, file_format, columns, boundary=boundary, encoding=encoding)
         except (ValueError, OSError, UnicodeDecodeError) as exc:
             message = str(exc)
             if path.name not in message:

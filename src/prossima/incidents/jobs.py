@@ -29,6 +29,7 @@ def import_incidents_job(job: Job, report: Reporter) -> dict[str, Any]:
         file_format=params.get("format", "auto"),
         columns=columns,
         filename=params.get("filename"),
+        encoding=params.get("encoding", "utf-8"),
         progress=lambda done, total: report(done, total, "storing incidents"),
     )
     return {

@@ -33,6 +33,7 @@ MODULES: tuple[Module, ...] = (
             "harm is likely next, with public maps aggregated for privacy."
         ),
         _("Crime prevention and reduction of vulnerabilities, grounded in evidence."),
+        "incidents:index",
     ),
     Module(
         "policing",

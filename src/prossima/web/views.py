@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from prossima.territory.models import Comune
 from prossima.web.modules import module_by_slug
@@ -19,6 +19,8 @@ def module(request: HttpRequest, slug: str) -> HttpResponse:
     found = module_by_slug(slug)
     if found is None:
         raise Http404
+    if found.built:
+        return redirect(found.url_name)
     return render(request, "web/module.html", {"module": found})
 
 
