@@ -8,6 +8,7 @@ organisations and people are illustrative: every demo organisation is marked
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from django.db import transaction
 
@@ -17,6 +18,14 @@ from prossima.territory.actions import do_load_territory
 from prossima.territory.models import Comune
 
 DEMO_COMUNE = "037006"  # Bologna
+TORONTO_FILE = (
+    Path(__file__).resolve().parent / "incidents" / "data" / "toronto_mci_2018_2019.csv.gz"
+)
+TORONTO_DATASET = "Toronto MCI 2018-2019 (open data)"
+TORONTO_ATTRIBUTION = (
+    "Toronto Police Service, Major Crime Indicators. Contains information licensed under "
+    "the Open Government Licence – Toronto."
+)
 DEMO_PASSWORD = "prossima-demo"  # noqa: S105 -- printed for the embedded demo only
 
 # (username, first name, organisation key, role)
@@ -28,6 +37,7 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
     ("moderatrice.bologna", "Sara", "comune", Role.MODERATOR),
     ("analista.associazione", "Paolo", "association", Role.ANALYST),
     ("ricercatrice.istituto", "Elena", "institute", Role.RESEARCHER),
+    ("analista.toronto", "Sam", "toronto_police", Role.ANALYST),
     ("cittadina", "Anna", "", Role.CITIZEN),
 )
 
@@ -76,6 +86,19 @@ def load_demo_accounts() -> dict[str, Organisation]:
         kind=OrganisationKind.POLICE_COMMAND,
         parent=orgs["comune"],
     )
+    orgs["toronto"] = _org(
+        "toronto",
+        name="Toronto, partner city (demo)",
+        kind=OrganisationKind.PARTNER_CITY,
+        country="CA",
+        city="Toronto",
+    )
+    orgs["toronto_police"] = _org(
+        "toronto-police",
+        name="Toronto police analysts (demo)",
+        kind=OrganisationKind.POLICE_COMMAND,
+        parent=orgs["toronto"],
+    )
     for username, first_name, org_key, role in DEMO_PEOPLE:
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -99,6 +122,27 @@ def load_demo_accounts() -> dict[str, Organisation]:
     return orgs
 
 
+def load_demo_incidents(tenant: Organisation, progress: Callable[[str], object] = print) -> None:
+    """Import the real Toronto extract under the demo partner city (idempotent)."""
+    from prossima.incidents.actions import do_create_dataset, do_import_incidents
+    from prossima.incidents.models import Dataset
+
+    dataset = Dataset.objects.filter(tenant=tenant, name=TORONTO_DATASET).first()
+    if dataset is None:
+        dataset = do_create_dataset(
+            None,
+            tenant,
+            name=TORONTO_DATASET,
+            attribution=TORONTO_ATTRIBUTION,
+            description="Real open data of a partner city, loaded by the demo.",
+        )
+    if dataset.incidents.exists():
+        return
+    progress("  importing the Toronto open-data extract (66,165 incidents)")
+    record = do_import_incidents(None, dataset, TORONTO_FILE)
+    progress(f"  Toronto: {record.created} incidents, {record.rejected} rows rejected")
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -107,7 +151,8 @@ def load_demo(
         region_codes = None if region_codes is None else region_codes | {"08"}
     summary = do_load_territory(region_codes=region_codes, progress=lambda m: progress(f"  {m}"))
     progress(f"Territory: {summary.comuni} comuni, population {summary.year} (ISTAT).")
-    load_demo_accounts()
+    orgs = load_demo_accounts()
+    load_demo_incidents(orgs["toronto"], progress)
     progress(
         "Demo accounts (password '"
         + DEMO_PASSWORD

@@ -32,3 +32,28 @@ def test_demo_accounts_load_twice_without_duplicates(db: Any) -> None:
         Membership.objects.count(),
     )
     assert User.objects.count() == len(DEMO_PEOPLE) + 1  # + the platform admin
+
+
+def test_demo_incidents_are_the_real_toronto_extract(db: Any, monkeypatch: Any) -> None:
+    from pathlib import Path
+
+    from prossima import demo
+    from prossima.incidents.models import Dataset
+
+    extract = Path(__file__).resolve().parents[1] / "data" / "toronto_mci_extract.csv.gz"
+    monkeypatch.setattr(demo, "TORONTO_FILE", extract)
+    orgs = load_demo_accounts()
+    demo.load_demo_incidents(orgs["toronto"], progress=lambda _m: None)
+    dataset = Dataset.objects.get(tenant=orgs["toronto"])
+    assert "Open Government Licence – Toronto" in dataset.attribution
+    assert dataset.incidents.count() == 11740
+    demo.load_demo_incidents(orgs["toronto"], progress=lambda _m: None)
+    assert dataset.incidents.count() == 11740
+    assert not Dataset.objects.filter(tenant=orgs["comune"]).exists(), "no invented incidents"
+
+
+def test_the_shipped_demo_file_is_there() -> None:
+    from prossima import demo
+
+    assert demo.TORONTO_FILE.exists()
+    assert demo.TORONTO_FILE.stat().st_size < 2_000_000
