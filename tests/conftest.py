@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import socket
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -59,6 +61,38 @@ def live_db(transactional_db: Any) -> Any:
     install_audit_triggers(connection)
     yield
     remove_audit_triggers(connection)
+
+
+REDIS = ("127.0.0.1", 6379)
+
+
+def redis_available() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def redis_worker(live_db: Any) -> Iterator[None]:
+    if not redis_available():
+        message = "Redis is not running at 127.0.0.1:6379"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from celery.contrib.testing.worker import start_worker
+
+    from prossima.config.celery import app
+
+    previous = app.conf.broker_url
+    # Database 15 keeps test messages apart from anything else on this Redis.
+    app.conf.broker_url = "redis://127.0.0.1:6379/15"
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield
+    finally:
+        app.conf.broker_url = previous
 
 
 @pytest.fixture

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from prossima.accounts.models import OrganisationKind, Role
-from prossima.config.celery import app
 
 pytestmark = pytest.mark.e2e
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-@pytest.fixture
-def jobs_in_request() -> Iterator[None]:
-    # The live server has no worker of its own here; the job runs where it is queued.
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def test_analyst_imports_a_file_and_reads_the_report(
@@ -30,7 +20,7 @@ def test_analyst_imports_a_file_and_reads_the_report(
     territory: None,
     make_org: Any,
     make_user: Any,
-    jobs_in_request: None,
+    redis_worker: None,
     settings: Any,
     tmp_path: Path,
 ) -> None:

@@ -6,52 +6,18 @@ test skips with the reason printed.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from prossima.accounts.models import OrganisationKind
-from prossima.config.celery import app
 from prossima.incidents.actions import do_create_dataset
 from prossima.incidents.jobs import IMPORT_JOB
 from prossima.incidents.models import Import, Incident
 from prossima.jobs.actions import do_enqueue_job
 from prossima.jobs.models import Job
 
-REDIS = ("127.0.0.1", 6379)
 TORONTO = Path(__file__).resolve().parents[1] / "data" / "toronto_mci_extract.csv.gz"
-
-
-def redis_available() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=2).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def redis_worker(live_db: Any) -> Iterator[None]:
-    if not redis_available():
-        message = "Redis is not running at 127.0.0.1:6379"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from celery.contrib.testing.worker import start_worker
-
-    previous = app.conf.broker_url
-    # Database 15 keeps test messages apart from anything else on this Redis.
-    app.conf.broker_url = "redis://127.0.0.1:6379/15"
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.broker_url = previous
 
 
 def wait_for(job: Job, seconds: float = 90) -> Job:
