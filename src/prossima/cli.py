@@ -220,13 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     import importlib
 
-    try:
-        analysis_cli = importlib.import_module("prossima.analysis.cli")
-    except ModuleNotFoundError as exc:
-        if exc.name != "prossima.analysis.cli":
-            raise
-    else:
-        analysis_cli.register(sub)
+    for module in ("prossima.analysis.cli", "prossima.analysis.forecast.cli"):
+        try:
+            verbs = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+        else:
+            verbs.register(sub)
     return parser
 
 
