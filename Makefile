@@ -31,6 +31,7 @@ test: $(VENV)/.installed-test
 ifeq ($(LINT),1)
 	$(MAKE) --no-print-directory lint
 endif
+	$(BIN)/python -c "from prossima.i18n import compile_catalogues; compile_catalogues()"
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -19,9 +19,14 @@ BOLOGNA = "037006"
 
 def pytest_configure(config: pytest.Config) -> None:
     if compile_catalogues():
-        # Django may have cached the catalogues before they were compiled.
+        # Django, and Python's gettext beneath it, may have cached the catalogues
+        # before they were compiled (make test compiles them first, so this is
+        # for a bare pytest run).
+        import gettext
+
         from django.test.signals import setting_changed
 
+        gettext._translations.clear()  # type: ignore[attr-defined]
         setting_changed.send(sender=None, setting="LANGUAGES", value=None, enter=True)
 
 

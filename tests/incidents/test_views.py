@@ -177,3 +177,18 @@ def test_job_pages_and_retry(client: Any, world: dict[str, Any]) -> None:
     assert job.status == Job.Status.QUEUED
     client.force_login(world["outsider"])
     assert client.get(reverse("jobs:job", args=[job.pk])).status_code == 404
+
+
+def test_reasons_are_shown_in_the_reader_language() -> None:
+    from django.utils import translation
+
+    from prossima.incidents.reasons import translate_reason
+
+    with translation.override("it"):
+        assert translate_reason("missing coordinates") == "coordinate mancanti"
+        assert translate_reason("Data is not a time in the format %d/%m/%Y") == (
+            "Data non è un orario nel formato %d/%m/%Y"
+        )
+        assert translate_reason("something new") == "something new"
+    with translation.override("en"):
+        assert translate_reason("outside the boundary") == "outside the boundary of the comune"

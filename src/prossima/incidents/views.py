@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import asdict
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from prossima.incidents.actions import do_create_dataset
 from prossima.incidents.forms import DatasetForm, MappingForm, UploadForm
 from prossima.incidents.jobs import IMPORT_JOB
 from prossima.incidents.models import Dataset, Import
+from prossima.incidents.reasons import translate_reason
 from prossima.incidents.uploads import (
     StagedFile,
     UploadError,
@@ -183,7 +185,10 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("incidents.view_incident", record.dataset.tenant):
         raise Http404
     lines = record.rejects_csv.splitlines()
-    rows = [line.split(",", 3) for line in lines[1:101]]
+    rows = []
+    for row in csv.reader(lines[1:101]):
+        line, reason, field, value = [*row, "", "", "", ""][:4]
+        rows.append([line, translate_reason(reason), field, value])
     return render(
         request,
         "incidents/import.html",
