@@ -72,7 +72,11 @@ def load_boundary(path: str) -> BaseGeometry:
     return area
 
 
-def _read(args: argparse.Namespace) -> tuple[ReadResult, EventSet, BaseGeometry | None]:
+def read_input(args: argparse.Namespace) -> tuple[ReadResult, EventSet, BaseGeometry | None]:
+    """Read the input files named by a verb's options; return the result, events and boundary.
+
+    Shared by every analysis verb (hotspots, near repeat, emerging, forecast, backtest).
+    """
     boundary = load_boundary(args.boundary) if args.boundary else None
     bbox = None
     if args.bbox:
@@ -188,7 +192,7 @@ def run_hotspots(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.permutations < 0:
         raise UsageError("--permutations must be 0 (analytic only) or more.")
-    result, events, boundary = _read(args)
+    result, events, boundary = read_input(args)
     grid = _grid(events, args.cell, boundary)
     counts = grid.counts(events)
     density = kde(events, grid, args.bandwidth, args.kernel)
@@ -275,7 +279,7 @@ def run_nearrepeat(args: argparse.Namespace) -> int:
         raise UsageError("--permutations must be 0 or more.")
     space = _parse_floats(args.space_bands, "--space-bands")
     times = _parse_floats(args.time_bands, "--time-bands")
-    result, events, _ = _read(args)
+    result, events, _ = read_input(args)
     if events.time_resolution == "month" and len(times) > 1 and times[1] - times[0] < 28:
         print(
             "warning: this data only has the month of each event; time bands shorter than a "
@@ -300,7 +304,7 @@ def run_emerging(args: argparse.Namespace) -> int:
     """Run emerging hot spot analysis and write one category per cell as GeoJSON."""
     from prossima.analysis.hotspots.emerging import CATEGORIES, emerging_hotspots
 
-    result, events, boundary = _read(args)
+    result, events, boundary = read_input(args)
     grid = _grid(events, args.cell, boundary)
     res = emerging_hotspots(
         events,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from prossima.analysis.commands import UsageError, _read
+from prossima.analysis.commands import UsageError, read_input
 from prossima.analysis.events import EventSet
 from prossima.analysis.forecast._base import horizon_end, to_timestamp
 from prossima.analysis.progress import Progress
@@ -28,7 +28,7 @@ def _events(args: argparse.Namespace) -> tuple[EventSet, Any]:
     """Read the input with the shared reader, then keep ``--category`` if given."""
     ns = copy.copy(args)
     ns.category = args.category_column
-    _, events, boundary = _read(ns)
+    _, events, boundary = read_input(ns)
     if args.category:
         names = [c.strip() for c in args.category.split(",") if c.strip()]
         known = [str(c) for c in events.category.categories]
