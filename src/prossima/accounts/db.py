@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 TABLE = "accounts_auditevent"
 
 _SQLITE_INSTALL = [
@@ -43,9 +45,9 @@ def _statements(connection: Any, install: bool) -> list[str]:
         return _POSTGRES_INSTALL if install else _POSTGRES_REMOVE
     if connection.vendor == "sqlite":
         return _SQLITE_INSTALL if install else _SQLITE_REMOVE
-    raise NotImplementedError(
+    raise ImproperlyConfigured(
         f"No append-only audit triggers for database {connection.vendor!r}; "
-        "Prossima supports SQLite and PostgreSQL."
+        "Prossima supports SQLite and PostgreSQL (set DATABASE_URL to one of them)."
     )
 
 

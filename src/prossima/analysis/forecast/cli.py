@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from prossima.analysis.cli import _input_options
+from prossima.analysis.cli import _input_options, run_parser
 
 __all__ = ["build_parser", "main", "register"]
 
@@ -179,13 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the verb and return its exit code."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(None if argv is None else list(argv))
-    except SystemExit as exc:  # argparse exits on --help and on usage errors
-        return int(exc.code) if isinstance(exc.code, int) else 2
-    func: Handler = args.func
-    return func(args)
+    return run_parser(build_parser(), argv)
 
 
 if __name__ == "__main__":
