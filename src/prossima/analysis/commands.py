@@ -170,53 +170,33 @@ def _grid(events: EventSet, cell: float, boundary: BaseGeometry | None) -> Grid:
     return Grid.from_events(events, cell, boundary)
 
 
-def _weights(spec: str, grid: Grid) -> Any:
-    kind, _, value = spec.partition(":")
-    try:
-        if kind == "distance":
-            return grid.distance_weights(float(value))
-        if kind == "knn":
-            return grid.knn_weights(int(value))
-    except ValueError as exc:
-        raise UsageError(f"--weights {spec}: {exc}") from None
-    raise UsageError(f"--weights {spec!r} not understood; use queen, distance:METRES or knn:K.")
-
-
 # --- hotspots -------------------------------------------------------------
 def run_hotspots(args: argparse.Namespace) -> int:
     """Run KDE, Gi* and Local Moran's I on a grid and write GeoJSON (and optional map)."""
-    from prossima.analysis.hotspots.getis_ord import gi_star, gi_star_grid
-    from prossima.analysis.hotspots.kde import kde
-    from prossima.analysis.hotspots.moran import local_moran
+    from prossima.analysis.layers import hotspot_layer
 
     started = time.perf_counter()
     if args.permutations < 0:
         raise UsageError("--permutations must be 0 (analytic only) or more.")
     result, events, boundary = read_input(args)
     grid = _grid(events, args.cell, boundary)
-    counts = grid.counts(events)
-    density = kde(events, grid, args.bandwidth, args.kernel)
-    fdr = not args.no_fdr
-    if args.weights == "queen":
-        gi = gi_star_grid(counts, grid, args.permutations, args.seed, fdr, Progress("gi*"))
-        w_lisa = grid.queen_weights(include_self=False)
-    else:
-        w = _weights(args.weights, grid)
-        gi = gi_star(counts, w, args.permutations, args.seed, fdr, Progress("gi*"))
-        w_lisa = w
-    lisa = local_moran(
-        counts,
-        w_lisa,
-        args.permutations,
-        args.seed,
-        alpha=0.05,
-        fdr=fdr,
-        progress=Progress("local moran"),
-    )
-    gi_p = gi.p_sim if gi.p_sim is not None else gi.p_norm
-    if args.permutations > 0 and fdr and not gi.classes.any():
-        # Pseudo p-values cannot go below 1/(permutations + 1); over thousands of
-        # cells the false discovery rate correction may then leave nothing.
+    try:
+        layer = hotspot_layer(
+            events,
+            grid,
+            bandwidth=args.bandwidth,
+            kernel=args.kernel,
+            weights=args.weights,
+            permutations=args.permutations,
+            seed=args.seed,
+            fdr=not args.no_fdr,
+            progress=Progress("gi*"),
+        )
+    except ValueError as exc:
+        if str(exc).startswith("weights"):
+            raise UsageError(f"--{exc}") from None
+        raise
+    if layer.summary["fdr_left_nothing"]:
         print(
             f"warning: no cell is significant after the false discovery rate correction; "
             f"with {args.permutations} permutations the smallest p-value is "
@@ -224,48 +204,21 @@ def run_hotspots(args: argparse.Namespace) -> int:
             "permutations, --no-fdr, or --permutations 0 for the analytic p-values.",
             file=sys.stderr,
         )
-    grid.write_geojson(
-        args.out,
-        {
-            "count": counts.astype(np.int64),
-            "kde": np.round(density.density, 6),
-            "gi_z": np.round(gi.z, 6),
-            "gi_p": gi_p,
-            "gi_class": gi.classes.astype(int),
-            "lisa_class": lisa.classes,
-        },
-    )
+    grid.write_geojson(args.out, layer.properties)
     if args.png:
         from prossima.analysis.plot import plot_hotspots
 
         plot_hotspots(
             args.png,
             grid,
-            density.density,
-            gi.classes,
+            layer.properties["kde"],
+            layer.properties["gi_class"],
             f"{Path(first_input(args)).name}: {len(events)} events, {args.cell:g} m cells",
         )
     if args.summary:
         summary = dict(result.summary)
-        summary.update(
-            {
-                "events_analysed": len(events),
-                "events_outside_grid": int((grid.assign(events) < 0).sum()),
-                "cells": grid.n_cells,
-                "cell_size_m": grid.cell_size,
-                "kernel": density.kernel,
-                "bandwidth_m": density.bandwidth,
-                "weights": args.weights,
-                "permutations": args.permutations,
-                "seed": args.seed,
-                "fdr": fdr,
-                "gi_class_counts": {str(k): int((gi.classes == k).sum()) for k in range(-3, 4)},
-                "lisa_class_counts": {
-                    k: int((lisa.classes == k).sum()) for k in ("HH", "LH", "LL", "HL", "ns")
-                },
-                "seconds": round(time.perf_counter() - started, 3),
-            }
-        )
+        summary.update({k: v for k, v in layer.summary.items() if k != "fdr_left_nothing"})
+        summary["seconds"] = round(time.perf_counter() - started, 3)
         _write_json(args.summary, summary)
     return 0
 
@@ -302,53 +255,34 @@ def run_nearrepeat(args: argparse.Namespace) -> int:
 # --- emerging -------------------------------------------------------------
 def run_emerging(args: argparse.Namespace) -> int:
     """Run emerging hot spot analysis and write one category per cell as GeoJSON."""
-    from prossima.analysis.hotspots.emerging import CATEGORIES, emerging_hotspots
+    from prossima.analysis.hotspots.emerging import CATEGORIES
+    from prossima.analysis.layers import emerging_layer
 
     result, events, boundary = read_input(args)
     grid = _grid(events, args.cell, boundary)
-    res = emerging_hotspots(
+    layer = emerging_layer(
         events,
         grid,
-        args.step,
+        step=args.step,
+        time_window=args.time_window,
         alpha=args.alpha,
         trend_alpha=args.trend_alpha,
         fdr=args.fdr,
         progress=Progress("emerging"),
-        time_window=args.time_window,
     )
-    grid.write_geojson(
-        args.out,
-        {
-            "count": res.counts.sum(axis=0).astype(np.int64),
-            "category": res.category,
-            "trend_z": np.round(res.trend_z, 6),
-            "trend_p": res.trend_p,
-            "hot_steps": res.hot_steps.astype(np.int64),
-            "cold_steps": res.cold_steps.astype(np.int64),
-        },
-    )
+    grid.write_geojson(args.out, layer.properties)
     if args.png:
         from prossima.analysis.plot import plot_categories
 
         plot_categories(
             args.png,
             grid,
-            res.category,
+            layer.properties["category"],
             CATEGORIES,
-            f"Emerging hot spots, {len(res.step_starts)} steps of {args.step}",
+            f"Emerging hot spots, {len(layer.summary['steps'])} steps of {args.step}",
         )
     if args.summary:
         summary = dict(result.summary)
-        cats, n = np.unique(res.category.astype(str), return_counts=True)
-        summary.update(
-            {
-                "events_analysed": len(events),
-                "cells": grid.n_cells,
-                "cell_size_m": grid.cell_size,
-                "step": args.step,
-                "steps": res.step_starts,
-                "category_counts": {str(c): int(k) for c, k in zip(cats, n, strict=True)},
-            }
-        )
+        summary.update(layer.summary)
         _write_json(args.summary, summary)
     return 0

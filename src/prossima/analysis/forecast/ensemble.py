@@ -223,7 +223,14 @@ class Ensemble(BaseForecaster):
         return np.asarray(self.weights_ @ self._component_scores(hist, origin, horizon))
 
     def _explain(self, hist: History, origin: float, horizon: float, cell: int) -> dict[str, Any]:
-        comp = self._component_scores(hist, origin, horizon)
+        # Explaining many cells of one forecast (the platform stores the top cells'
+        # explanations) must not predict every component again for each cell.
+        key = (id(hist), origin, horizon)
+        cached = getattr(self, "_explain_scores", None)
+        if cached is None or cached[0] != key:
+            cached = (key, self._component_scores(hist, origin, horizon))
+            self._explain_scores = cached
+        comp = cached[1]
         score = float(self.weights_ @ comp[:, cell])
         parts = []
         for m, w, s in zip(self.components_, self.weights_, comp[:, cell], strict=True):
