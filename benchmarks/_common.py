@@ -21,6 +21,17 @@ def data_dir() -> Path:
     return path
 
 
+def cpu_model() -> str:
+    """Return the CPU model named in /proc/cpuinfo, or the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def machine() -> str:
     """Return a one-line description of the machine and Python."""
     return (
