@@ -92,7 +92,12 @@ def load_demo_accounts() -> dict[str, Organisation]:
         kind=OrganisationKind.PARTNER_CITY,
         country="CA",
         city="Toronto",
+        timezone_name="America/Toronto",
     )
+    if orgs["toronto"].timezone != "America/Toronto":
+        # Databases loaded before organisations had a time zone.
+        Organisation.objects.filter(pk=orgs["toronto"].pk).update(timezone="America/Toronto")
+        orgs["toronto"].timezone = "America/Toronto"
     orgs["toronto_police"] = _org(
         "toronto-police",
         name="Toronto police analysts (demo)",
@@ -143,6 +148,199 @@ def load_demo_incidents(tenant: Organisation, progress: Callable[[str], object] 
     progress(f"  Toronto: {record.created} incidents, {record.rejected} rows rejected")
 
 
+# Illustrative citizen reports for the demo comune: concerns about places, never
+# crime figures. (title, category, lon, lat, days ago, by the demo citizen,
+# moderation: publish/hide/None, [(status, public comment)], moderation note)
+DEMO_REPORTS: tuple[
+    tuple[str, str, float, float, int, bool, str | None, tuple[tuple[str, str], ...], str], ...
+] = (
+    (
+        "Lampioni spenti sotto il portico",
+        "illuminazione-carente",
+        11.33205,
+        44.49452,
+        24,
+        True,
+        "publish",
+        (
+            ("confirmed", "Segnalazione verificata dal sopralluogo."),
+            ("in_progress", "Intervento di manutenzione programmato."),
+        ),
+        "",
+    ),
+    (
+        "Portico buio la sera, tre lampioni guasti",
+        "illuminazione-carente",
+        11.33228,
+        44.49439,
+        20,
+        False,
+        "publish",
+        (("duplicate", "Già segnalato: seguiamo la prima segnalazione."),),
+        "",
+    ),
+    (
+        "Capannone abbandonato con accessi aperti",
+        "edificio-abbandonato",
+        11.34970,
+        44.51300,
+        15,
+        False,
+        "publish",
+        (("confirmed", "Il proprietario è stato invitato a chiudere gli accessi."),),
+        "",
+    ),
+    (
+        "Panchine divelte nel giardino",
+        "vandalismo",
+        11.35300,
+        44.48280,
+        30,
+        True,
+        "publish",
+        (
+            ("in_progress", ""),
+            ("resolved", "Panchine sostituite dal servizio verde."),
+        ),
+        "",
+    ),
+    (
+        "Rifiuti ingombranti in un cortile",
+        "rifiuti-abbandonati",
+        11.37000,
+        44.49500,
+        12,
+        False,
+        "publish",
+        (("not_responsible", "Area privata: abbiamo informato l'amministratore."),),
+        "",
+    ),
+    (
+        "Sottopasso buio e sporco",
+        "area-degradata",
+        11.34280,
+        44.50640,
+        2,
+        True,
+        None,
+        (),
+        "",
+    ),
+    (
+        "Scritte sul muro della scuola",
+        "vandalismo",
+        11.32500,
+        44.50200,
+        6,
+        False,
+        "hide",
+        (),
+        "Il testo conteneva nomi di persone: nascosto.",
+    ),
+)
+DEMO_REPORT_ROUTING = {"spaccio": "police", "commercio-abusivo": "police"}
+
+
+def load_demo_reports(orgs: dict[str, Organisation]) -> int:
+    """Create the illustrative citizen reports of the demo comune (idempotent).
+
+    Every one is marked ``illustrative`` and shown with that badge. Returns how
+    many were created.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from prossima.incidents.actions import (
+        do_change_report_status,
+        do_install_report_categories,
+        do_moderate_report,
+        do_set_report_routing,
+        do_submit_report,
+    )
+    from prossima.incidents.models import CitizenReport, ReportCategory
+
+    do_install_report_categories()
+    tenant = orgs["comune"]
+    for code, key in DEMO_REPORT_ROUTING.items():
+        do_set_report_routing(None, tenant, ReportCategory.objects.get(code=code), orgs[key])
+    citizen = User.objects.get(username="cittadina")
+    moderator = User.objects.get(username="moderatrice.bologna")
+    manager = User.objects.get(username="responsabile.bologna")
+    created = 0
+    first: CitizenReport | None = None
+    for title, code, lon, lat, days, by_citizen, moderation, steps, note in DEMO_REPORTS:
+        found = CitizenReport.objects.filter(
+            tenant=tenant, illustrative=True, original_title=title
+        ).first()
+        if found is not None:
+            first = first or found
+            continue
+        with transaction.atomic():
+            report, _token = do_submit_report(
+                None,
+                category=ReportCategory.objects.get(code=code),
+                title=title,
+                description=title + ". (Segnalazione di esempio, non reale.)",
+                lon=lon,
+                lat=lat,
+                illustrative=True,
+            )
+            if by_citizen:
+                report.reporter = citizen
+                report.save(update_fields=["reporter"])
+            CitizenReport.objects.filter(pk=report.pk).update(
+                created_at=timezone.now() - timedelta(days=days)
+            )
+            if moderation is not None:
+                do_moderate_report(moderator, report, publish=moderation == "publish", note=note)
+            for status, comment in steps:
+                do_change_report_status(
+                    manager,
+                    report,
+                    status,
+                    comment=comment,
+                    duplicate_of=first if status == "duplicate" else None,
+                )
+        first = first or report
+        created += 1
+    return created
+
+
+DEMO_FORECAST_MODEL = "ensemble"
+
+
+def load_demo_runs(tenant: Organisation, progress: Callable[[str], object] = print) -> None:
+    """Compute and store the demo analyses of the Toronto data (idempotent).
+
+    A hotspot map of 2019 (published on the partner city's public page, cells
+    of at least PUBLIC_MIN_COUNT incidents), emerging hot spots over the two
+    years and a one-week forecast from 1 January 2020, the day after the data
+    ends. They run through the job runner, as an analyst's would.
+    """
+    from prossima.analytics.actions import do_launch_run, do_publish_run
+    from prossima.analytics.models import AnalysisRun
+    from prossima.incidents.models import Dataset
+    from prossima.jobs.runner import run_job
+
+    dataset = Dataset.objects.filter(tenant=tenant, name=TORONTO_DATASET).first()
+    if dataset is None or AnalysisRun.objects.filter(dataset=dataset).exists():
+        return
+    plans = [
+        ("hotspots", {"since": "2019-01-01", "until": "2020-01-01"}),
+        ("emerging", {}),
+        ("forecast", {"model": DEMO_FORECAST_MODEL}),
+    ]
+    for kind, params in plans:
+        progress(f"  Toronto: computing the demo {kind} run")
+        run = do_launch_run(None, dataset, kind, params)
+        if run.job_id is not None:
+            run_job(run.job_id)
+        run.refresh_from_db()
+        if kind == "hotspots" and run.finished_at is not None:
+            do_publish_run(None, run)
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -153,6 +351,10 @@ def load_demo(
     progress(f"Territory: {summary.comuni} comuni, population {summary.year} (ISTAT).")
     orgs = load_demo_accounts()
     load_demo_incidents(orgs["toronto"], progress)
+    load_demo_runs(orgs["toronto"], progress)
+    created = load_demo_reports(orgs)
+    if created:
+        progress(f"  {created} illustrative citizen reports for the demo comune")
     progress(
         "Demo accounts (password '"
         + DEMO_PASSWORD

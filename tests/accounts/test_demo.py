@@ -57,3 +57,31 @@ def test_the_shipped_demo_file_is_there() -> None:
 
     assert demo.TORONTO_FILE.exists()
     assert demo.TORONTO_FILE.stat().st_size < 2_000_000
+
+
+def test_demo_runs_are_stored_and_the_hotspots_published(db: Any, monkeypatch: Any) -> None:
+    from pathlib import Path
+
+    from prossima import demo
+    from prossima.analytics.models import AnalysisRun
+    from prossima.analytics.queries import public_layer_text
+
+    extract = Path(__file__).resolve().parents[1] / "data" / "toronto_mci_extract.csv.gz"
+    monkeypatch.setattr(demo, "TORONTO_FILE", extract)
+    # The demo's ensemble takes most of a minute on the full extract; the runs
+    # are the same code path with a quicker model.
+    monkeypatch.setattr(demo, "DEMO_FORECAST_MODEL", "prospective")
+    orgs = load_demo_accounts()
+    demo.load_demo_incidents(orgs["toronto"], progress=lambda _m: None)
+    demo.load_demo_runs(orgs["toronto"], progress=lambda _m: None)
+    runs = AnalysisRun.objects.filter(tenant=orgs["toronto"]).order_by("kind")
+    assert [(r.kind, r.status) for r in runs] == [
+        ("emerging", "done"),
+        ("forecast", "done"),
+        ("hotspots", "done"),
+    ]
+    hotspots = runs.get(kind="hotspots")
+    assert hotspots.is_published
+    assert public_layer_text(orgs["toronto"].slug) == hotspots.public_layer
+    demo.load_demo_runs(orgs["toronto"], progress=lambda _m: None)
+    assert AnalysisRun.objects.filter(tenant=orgs["toronto"]).count() == 3

@@ -43,8 +43,32 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "jobs.view_job":
         return own and role in RESTRICTED_ROLES
+    if perm == "analytics.view_run":
+        return own and role in RESTRICTED_ROLES
+    if perm == "analytics.launch_run":
+        return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "analytics.publish_run":
+        return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "jobs.retry_job":
         return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+    # Citizen reports: the target report is in Bologna, routed to Bologna's police.
+    if perm == "incidents.view_report":
+        return (own and role in RESTRICTED_ROLES) or (
+            relation == "own_comune" and role == Role.MODERATOR
+        )
+    if perm == "incidents.moderate_report":
+        return relation == "own_comune" and role in {
+            Role.MODERATOR,
+            Role.MANAGER,
+            Role.ADMINISTRATOR,
+        }
+    if perm == "incidents.change_report_status":
+        return (
+            relation == "own_police"
+            and role in {Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+        ) or (relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR})
+    if perm == "incidents.change_reportrouting":
+        return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "prossima.view_aggregates":
         return (own and role in RESTRICTED_ROLES) or (
             relation in ("association", "institute") and role in AGGREGATE_ROLES
@@ -64,6 +88,7 @@ def expected(perm: str, relation: str, role: str) -> bool:
         "territory.view_subarea",
         "accounts.view_organisation",
         "incidents.view_category",
+        "analytics.view_public_layer",
     ):
         return True
     raise AssertionError(f"no expectation written for {perm}")
@@ -83,8 +108,16 @@ PERMS = [
     "incidents.view_incident",
     "incidents.manage_dataset",
     "incidents.view_category",
+    "incidents.view_report",
+    "incidents.moderate_report",
+    "incidents.change_report_status",
+    "incidents.change_reportrouting",
     "jobs.view_job",
     "jobs.retry_job",
+    "analytics.view_run",
+    "analytics.launch_run",
+    "analytics.publish_run",
+    "analytics.view_public_layer",
 ]
 
 
@@ -105,7 +138,40 @@ def world(make_org: Any, bologna: Any, modena: Any) -> dict[str, Any]:
     }
 
 
+REPORT_PERMS = {
+    "incidents.view_report",
+    "incidents.moderate_report",
+    "incidents.change_report_status",
+}
+
+
+def world_report(world: dict[str, Any]) -> Any:
+    """Return a citizen report in Bologna routed to Bologna's police command (made once)."""
+    if "report" not in world:
+        from prossima.incidents.actions import (
+            do_install_report_categories,
+            do_set_report_routing,
+            do_submit_report,
+        )
+        from prossima.incidents.models import ReportCategory
+
+        do_install_report_categories()
+        category = ReportCategory.objects.get(code="spaccio")
+        do_set_report_routing(None, world["own_comune"], category, world["own_police"])
+        world["report"], _token = do_submit_report(
+            None,
+            category=category,
+            title="Spaccio sotto il portico",
+            description="Ogni sera dopo le 22.",
+            lon=11.3426,
+            lat=44.4937,
+        )
+    return world["report"]
+
+
 def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
+    if perm in REPORT_PERMS:
+        return world_report(world)
     if perm.startswith("territory."):
         return bologna
     if perm.startswith("jobs."):
@@ -155,6 +221,7 @@ def test_anonymous_sees_only_public(world: dict[str, Any], bologna: Any) -> None
             "territory.view_subarea",
             "accounts.view_organisation",
             "incidents.view_category",
+            "analytics.view_public_layer",
         )
         assert anonymous.has_perm(perm, target(perm, world, bologna)) is public, perm
 
@@ -182,3 +249,20 @@ def test_personal_data_is_visible_to_its_owner_only(make_user: Any) -> None:
     assert alice.has_perm("accounts.view_user", alice)
     assert not alice.has_perm("accounts.view_user", bob)
     assert not alice.has_perm("accounts.change_user", bob)
+
+
+def test_reporter_sees_their_own_report_only(
+    world: dict[str, Any], make_user: Any, bologna: Any
+) -> None:
+    from prossima.incidents.models import ReportCategory
+
+    reporter, neighbour = make_user(), make_user()
+    report = world_report(world)
+    report.reporter = reporter
+    report.save(update_fields=["reporter"])
+    assert report.category == ReportCategory.objects.get(code="spaccio")
+    assert report.routed_to == world["own_police"], "routed by category"
+    assert reporter.has_perm("incidents.view_report", report)
+    assert not reporter.has_perm("incidents.moderate_report", report)
+    assert not reporter.has_perm("incidents.change_report_status", report)
+    assert not neighbour.has_perm("incidents.view_report", report)

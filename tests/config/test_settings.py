@@ -54,6 +54,23 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
     assert "no issues" in result.stdout
 
 
+def test_production_shows_openstreetmap_tiles_unless_told_otherwise(tmp_path: Path) -> None:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "prossima.config.production",
+        "SECRET_KEY": "k" * 50,
+        "PROSSIMA_HOME": str(tmp_path),
+    }
+    code = "from django.conf import settings; print(settings.PROSSIMA['TILE_URL'])"
+    default = run(["manage", "shell", "-c", code], env, ROOT)
+    assert default.stdout.strip().endswith("https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    own = run(
+        ["manage", "shell", "-c", code],
+        env | {"PROSSIMA_TILE_URL": "https://tiles.comune.example/{z}/{x}/{y}.png"},
+        ROOT,
+    )
+    assert own.stdout.strip().endswith("https://tiles.comune.example/{z}/{x}/{y}.png")
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     result = run(
         ["manage", "check"],

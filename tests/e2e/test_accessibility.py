@@ -19,6 +19,10 @@ PAGES = [
     "/accounts/organisations/",
     "/about/",
     "/modules/assets/",
+    "/incidents/reports/",
+    "/incidents/reports/new/?comune=037006",
+    "/incidents/reports/comuni/037006/",
+    "/analytics/public/",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from datetime import timedelta
 from typing import Any
 
@@ -148,11 +149,24 @@ def do_create_organisation(
     website: str = "",
     slug: str = "",
     is_demo: bool = False,
+    timezone_name: str = "",
 ) -> Organisation:
-    """Create an organisation after checking the rules of its kind."""
+    """Create an organisation after checking the rules of its kind.
+
+    ``timezone_name`` (IANA, e.g. America/Toronto) defaults to the parent's
+    zone, else Europe/Rome.
+    """
     if actor is not None and not actor.is_superuser:
         raise PermissionDenied(_("Only platform administrators create organisations."))
     _validate_organisation(kind, comune, parent, country)
+    zone = timezone_name or (parent.timezone if parent is not None else "Europe/Rome")
+    if zone not in zoneinfo.available_timezones():
+        raise ValidationError(
+            {
+                "timezone": _("Unknown time zone %(zone)s; use an IANA name such as Europe/Rome.")
+                % {"zone": zone}
+            }
+        )
     if kind == OrganisationKind.POLICE_COMMAND and comune is None and parent is not None:
         comune = parent.comune
     base = slug or slugify(name)[:70] or "org"
@@ -171,6 +185,7 @@ def do_create_organisation(
         website=website,
         slug=candidate,
         is_demo=is_demo,
+        timezone=zone,
     )
     do_record_audit(
         actor,

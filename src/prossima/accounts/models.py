@@ -76,6 +76,15 @@ class Organisation(models.Model):
     city = models.CharField(
         _("city"), max_length=120, blank=True, help_text=_("For partner cities outside Italy.")
     )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Rome",
+        help_text=_(
+            "IANA time zone of the place, e.g. Europe/Rome: days, weeks and months of "
+            "analyses are counted in it."
+        ),
+    )
     ipa_code = models.CharField(
         _("IPA code"),
         max_length=20,

@@ -136,6 +136,14 @@ def manages_incident_data(user: Any, tenant: Organisation | None) -> bool:
 
 
 @rules.predicate
+def manages_tenant(user: Any, tenant: Organisation | None) -> bool:
+    """Return whether the user is a manager or administrator of the tenant (or its police)."""
+    if tenant is None:
+        return False
+    return tenant.pk in tenant_ids_with_role(user, MANAGING_ROLES)
+
+
+@rules.predicate
 def started_job(user: Any, job: Any) -> bool:
     """Return whether the user started this background job."""
     return (
@@ -192,6 +200,51 @@ def manages_comune(user: Any, comune: Any) -> bool:
     )
 
 
+# Citizen reports: the tenant organisation's own moderators and managers moderate;
+# the organisation a report is routed to handles it, and so do the tenant's managers.
+REPORT_MODERATING_ROLES = frozenset({Role.MODERATOR, Role.MANAGER, Role.ADMINISTRATOR})
+REPORT_HANDLING_ROLES = frozenset({Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR})
+
+
+@rules.predicate
+def is_reporter(user: Any, report: Any) -> bool:
+    """Return whether the user submitted this citizen report while logged in."""
+    return (
+        report is not None
+        and report.reporter_id is not None
+        and report.reporter_id == getattr(user, "pk", None)
+    )
+
+
+@rules.predicate
+def moderates_report(user: Any, report: Any) -> bool:
+    """Return whether the user moderates the reports of the report's tenant."""
+    if report is None:
+        return False
+    return any(
+        m.organisation_id == report.tenant_id and m.role in REPORT_MODERATING_ROLES
+        for m in memberships_of(user)
+    )
+
+
+@rules.predicate
+def handles_report(user: Any, report: Any) -> bool:
+    """Return whether the user works for the handling organisation or manages the tenant."""
+    if report is None:
+        return False
+    return any(
+        (m.organisation_id == report.routed_to_id and m.role in REPORT_HANDLING_ROLES)
+        or (m.organisation_id == report.tenant_id and m.role in MANAGING_ROLES)
+        for m in memberships_of(user)
+    )
+
+
+@rules.predicate
+def works_on_report_tenant(user: Any, report: Any) -> bool:
+    """Return whether the user sees the restricted data of the report's tenant."""
+    return report is not None and report.tenant_id in restricted_tenant_ids(user)
+
+
 rules.add_perm("prossima.view_restricted", is_platform_admin | can_work_on_restricted)
 rules.add_perm("prossima.view_aggregates", is_platform_admin | can_view_aggregates)
 rules.add_perm("accounts.view_organisation", rules.always_allow)
@@ -207,6 +260,20 @@ rules.add_perm("territory.change_subarea", is_platform_admin | manages_comune)
 rules.add_perm("incidents.view_incident", is_platform_admin | can_work_on_restricted)
 rules.add_perm("incidents.manage_dataset", is_platform_admin | manages_incident_data)
 rules.add_perm("incidents.view_category", rules.always_allow)
+# Citizen reports (object: the report; routing: the tenant). The public sees
+# published reports through their public form, which needs no permission.
+rules.add_perm(
+    "incidents.view_report",
+    is_platform_admin | is_reporter | moderates_report | handles_report | works_on_report_tenant,
+)
+rules.add_perm("incidents.moderate_report", is_platform_admin | moderates_report)
+rules.add_perm("incidents.change_report_status", is_platform_admin | handles_report)
+rules.add_perm("incidents.change_reportrouting", is_platform_admin | manages_organisation)
+rules.add_perm("analytics.view_run", is_platform_admin | can_work_on_restricted)
+rules.add_perm("analytics.launch_run", is_platform_admin | manages_incident_data)
+# Publishing police-derived aggregates is the tenant's decision: managers only.
+rules.add_perm("analytics.publish_run", is_platform_admin | manages_tenant)
+rules.add_perm("analytics.view_public_layer", rules.always_allow)
 rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
 rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
@@ -308,12 +375,61 @@ DATA_KINDS: dict[str, DataKind] = {
         "Rows only to the tenant's officers, analysts and managers; public outputs are "
         "aggregated with a threshold and sensitive categories never appear as points.",
     ),
+    "incidents.reportcategory": DataKind(
+        "incidents.reportcategory",
+        "public",
+        "incidents.view_category",
+        None,
+        "One list for every comune; platform administrators edit it in the admin.",
+    ),
+    "incidents.reportrouting": DataKind(
+        "incidents.reportrouting",
+        "tenant-managed",
+        "incidents.view_category",
+        "incidents.change_reportrouting",
+        "Which organisation handles each category is public; the tenant's managers set it.",
+    ),
+    "incidents.citizenreport": DataKind(
+        "incidents.citizenreport",
+        "personal",
+        "incidents.view_report",
+        "incidents.moderate_report",
+        "The reporter, the tenant's moderators, the handling organisation and the tenant's "
+        "restricted roles see it all; moderators publish, hide and edit (the original is "
+        "kept), handlers change the status (incidents.change_report_status). The public sees "
+        "published reports only: text as moderated, date without time, location blurred to "
+        "a 100 m cell, never the reporter.",
+    ),
+    "incidents.reportupdate": DataKind(
+        "incidents.reportupdate",
+        "public",
+        "incidents.view_report",
+        "incidents.change_report_status",
+        "Status changes and staff comments: public once the report is published, shown with "
+        "the organisation's name, never the staff member's.",
+    ),
     "jobs.job": DataKind(
         "jobs.job",
         "restricted",
         "jobs.view_job",
         "jobs.retry_job",
         "Jobs name files and datasets of a tenant: its restricted roles and the starter.",
+    ),
+    "analytics.analysisrun": DataKind(
+        "analytics.analysisrun",
+        "restricted",
+        "analytics.view_run",
+        "analytics.launch_run",
+        "Runs and their cell layers hold small counts of police data: the tenant's officers, "
+        "analysts and managers; analysts launch, managers publish (analytics.publish_run).",
+    ),
+    "analytics.runlayer": DataKind(
+        "analytics.runlayer",
+        "restricted",
+        "analytics.view_run",
+        "analytics.launch_run",
+        "Stored layers of a run; only the aggregated public layer of a published run "
+        "(cells with at least PUBLIC_MIN_COUNT incidents) is public.",
     ),
     "territory.subarea": DataKind(
         "territory.subarea",

@@ -41,10 +41,16 @@ api = NinjaAPI(
 
 def _register() -> None:
     from prossima.accounts.api import router as accounts_router
+    from prossima.analytics.api import router as analytics_router
+    from prossima.incidents.api import datasets_router
+    from prossima.incidents.api import router as reports_router
     from prossima.territory.api import router as territory_router
 
     api.add_router("/comuni", territory_router, tags=["territory"])
     api.add_router("", accounts_router, tags=["accounts"])
+    api.add_router("/analytics", analytics_router, tags=["analytics"])
+    api.add_router("/reports", reports_router, tags=["citizen reports"])
+    api.add_router("/incidents", datasets_router, tags=["incidents"])
 
 
 _register()

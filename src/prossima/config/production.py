@@ -28,3 +28,10 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+
+# A deployed site is online: OpenStreetMap's standard tiles under the map layers
+# unless another tile server is configured (the embedded default shows none, so
+# nothing reaches the internet from a laptop demo).
+PROSSIMA["TILE_URL"] = os.environ.get(  # noqa: F405 -- PROSSIMA comes from the base settings
+    "PROSSIMA_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "prossima.territory",
     "prossima.jobs",
     "prossima.incidents",
+    "prossima.analytics",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,16 @@ PROSSIMA: dict[str, Any] = {
     "INCIDENT_UPLOAD_MAX_MB": env_int("PROSSIMA_INCIDENT_UPLOAD_MAX_MB", 200),
     # A running job silent for this long is taken as killed and marked failed.
     "JOB_STALE_SECONDS": env_int("PROSSIMA_JOB_STALE_SECONDS", 600),
+    # Citizen reports: largest photo accepted, longest side kept, and how many
+    # reports one client may submit per window (anonymous per IP, people per account).
+    "REPORT_PHOTO_MAX_MB": env_int("PROSSIMA_REPORT_PHOTO_MAX_MB", 8),
+    "REPORT_PHOTO_MAX_PX": env_int("PROSSIMA_REPORT_PHOTO_MAX_PX", 2000),
+    "REPORT_RATE_ANONYMOUS": env_int("PROSSIMA_REPORT_RATE_ANONYMOUS", 5),
+    "REPORT_RATE_USER": env_int("PROSSIMA_REPORT_RATE_USER", 20),
+    "REPORT_RATE_WINDOW_SECONDS": env_int("PROSSIMA_REPORT_RATE_WINDOW_SECONDS", 3600),
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none),
+    # so the rate limit counts clients, not the proxy.
+    "TRUSTED_PROXY_HOPS": env_int("PROSSIMA_TRUSTED_PROXY_HOPS", 0),
 }
 
 LOGGING = {

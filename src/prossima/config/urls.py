@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("prossima.territory.urls")),
     path("accounts/", include("prossima.accounts.urls")),
     path("incidents/", include("prossima.incidents.urls")),
+    path("analytics/", include("prossima.analytics.urls")),
     path("jobs/", include("prossima.jobs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

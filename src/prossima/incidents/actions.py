@@ -1,4 +1,4 @@
-"""Every write to incident datasets, taxonomies and incidents.
+"""Every write to incident datasets, taxonomies, incidents and citizen reports.
 
 Imports are batch-transactional: each batch of rows commits on its own, and a
 fingerprint per source record makes re-running an import (after a failure, or
@@ -9,30 +9,50 @@ duplicate. The import record says how far it got and why it stopped.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 import shapely
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from prossima.accounts.actions import check_perm, do_record_audit
 from prossima.accounts.models import AuditEvent, Organisation
+from prossima.accounts.permissions import memberships_of
 from prossima.analysis.io import ColumnMap, read_events
 from prossima.analysis.io._base import SOURCE_LINE
+from prossima.incidents import ratelimit
 from prossima.incidents.models import (
+    REPORT_TRANSITIONS,
     Category,
     CategoryMapping,
+    CitizenReport,
     Dataset,
     Import,
     Incident,
+    ModerationState,
+    ReportCategory,
+    ReportRouting,
+    ReportStatus,
+    ReportUpdate,
     SourceKind,
 )
-from prossima.incidents.taxonomy import DEFAULT_CATEGORIES, KNOWN_SOURCE_LABELS
+from prossima.incidents.photos import clean_photo
+from prossima.incidents.privacy import blur_point
+from prossima.incidents.queries import route_for, tenant_at
+from prossima.incidents.taxonomy import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_REPORT_CATEGORIES,
+    KNOWN_SOURCE_LABELS,
+)
 
 BATCH_SIZE = 5_000
 # Columns of the known formats that name the area of an event, best first.
@@ -330,3 +350,426 @@ def _store(record: Import, events: Any, batch_size: int, progress: Progress | No
         if progress is not None:
             progress(stop, total)
     return created
+
+
+# --- Citizen reports -------------------------------------------------------------
+
+REPORT_TITLE_MAX = 120
+REPORT_DESCRIPTION_MAX = 2000
+REPORT_OBJECT = "incidents.citizenreport"
+# What to say when a text field is empty, and its name when it is too long.
+_EMPTY_TEXT = {
+    "title": gettext_lazy("Write a short title for the report."),
+    "description": gettext_lazy("Describe the concern: what, where exactly, since when."),
+    "comment": gettext_lazy("Write the comment."),
+}
+_TEXT_NAMES = {
+    "title": gettext_lazy("Title"),
+    "description": gettext_lazy("Description"),
+    "comment": gettext_lazy("Comment"),
+}
+
+
+class ReportError(ValueError):
+    """Raised when a citizen report is refused; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ReportRateLimitError(ReportError):
+    """Raised when a client has submitted as many reports as the window allows."""
+
+
+@transaction.atomic
+def do_install_report_categories() -> int:
+    """Create the default report categories that are missing; return how many were created."""
+    created = 0
+    for position, entry in enumerate(DEFAULT_REPORT_CATEGORIES):
+        _category, was_created = ReportCategory.objects.get_or_create(
+            code=entry.code,
+            defaults={
+                "label_it": entry.label_it,
+                "label_en": entry.label_en,
+                "sensitive": entry.sensitive,
+                "position": position * 10,
+            },
+        )
+        created += int(was_created)
+    return created
+
+
+def _clean_text(value: str, field: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ReportError(str(_EMPTY_TEXT[field]), field)
+    if len(text) > limit:
+        raise ReportError(
+            _("%(field)s: %(n)s characters; at most %(max)s are accepted.")
+            % {"field": _TEXT_NAMES[field], "n": len(text), "max": limit},
+            field,
+        )
+    return text
+
+
+def _is_user(actor: Any) -> bool:
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))
+
+
+def do_submit_report(
+    actor: Any,
+    *,
+    category: ReportCategory,
+    title: str,
+    description: str,
+    lon: float,
+    lat: float,
+    photo: IO[bytes] | None = None,
+    photo_name: str = "photo",
+    photo_size: int | None = None,
+    reporter_email: str = "",
+    client_ip: str | None = None,
+    illustrative: bool = False,
+) -> tuple[CitizenReport, str]:
+    """File a citizen report; return it with the raw follow-up token (shown once).
+
+    ``actor`` is the logged-in reporter, an anonymous user, or None for the
+    system (the demo loader, which the rate limit does not count). The report
+    goes to the tenant whose comune contains the point and to the organisation
+    that handles its category there; it waits for moderation before the public
+    sees it.
+    """
+    limit = ratelimit.limit_reached(actor, client_ip) if actor is not None else None
+    if limit is not None:
+        raise ReportRateLimitError(
+            _(
+                "You have sent %(n)s reports in the last %(minutes)s minutes, the most "
+                "accepted. Please try again later; for an emergency call 112."
+            )
+            % {"n": limit, "minutes": ratelimit.window_seconds() // 60}
+        )
+    if not category.active:
+        raise ReportError(_("This category is no longer offered; choose another."), "category")
+    title = _clean_text(title, "title", REPORT_TITLE_MAX)
+    description = _clean_text(description, "description", REPORT_DESCRIPTION_MAX)
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ReportError(
+            _(
+                "The location is not valid: longitude must be within -180..180 and latitude "
+                "within -90..90."
+            ),
+            "location",
+        )
+    comune, tenant = tenant_at(lon, lat)
+    if comune is None:
+        raise ReportError(
+            _(
+                "This point is not inside any Italian comune known to the platform. "
+                "Choose the place on the map, inside a comune's boundary."
+            ),
+            "location",
+        )
+    if tenant is None:
+        raise ReportError(
+            _(
+                "%(comune)s does not receive reports on Prossima yet. Please contact the "
+                "comune directly (for an emergency call 112)."
+            )
+            % {"comune": comune.name},
+            "location",
+        )
+    cleaned = clean_photo(photo, photo_name, photo_size) if photo is not None else None
+    email = (reporter_email or "").strip()
+    if _is_user(actor):
+        email = ""  # logged-in reporters follow their reports from their account
+    public_lon, public_lat = blur_point(lon, lat)
+    raw_token = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        report = CitizenReport(
+            tenant=tenant,
+            comune=comune,
+            category=category,
+            title=title,
+            description=description,
+            original_title=title,
+            original_description=description,
+            lon=lon,
+            lat=lat,
+            public_lon=public_lon,
+            public_lat=public_lat,
+            routed_to=route_for(tenant, category),
+            reporter=actor if _is_user(actor) else None,
+            reporter_email=email,
+            follow_digest=CitizenReport.follow_digest_of(raw_token),
+            illustrative=illustrative,
+        )
+        if cleaned is not None:
+            report.photo.save(cleaned.name or "photo.jpg", cleaned, save=False)
+        report.save()
+        do_record_audit(
+            actor,
+            AuditEvent.Action.CREATE,
+            REPORT_OBJECT,
+            report.pk,
+            title,
+            organisation=tenant,
+            comune_code=comune.istat_code,
+            detail={"category": category.code, "routed_to": report.routed_to_id},
+        )
+    if actor is not None:
+        ratelimit.count_report(actor, client_ip)
+    return report, raw_token
+
+
+@transaction.atomic
+def do_moderate_report(
+    actor: Any,
+    report: CitizenReport,
+    *,
+    publish: bool,
+    title: str | None = None,
+    description: str | None = None,
+    note: str = "",
+    hide_photo: bool | None = None,
+) -> CitizenReport:
+    """Publish or hide a report, optionally editing its text; the original stays kept.
+
+    Hiding needs a note saying why (the reporter reads it). Edits replace only
+    the public title and description: what the citizen wrote remains in
+    ``original_title`` and ``original_description``.
+    """
+    check_perm(actor, "incidents.moderate_report", report)
+    note = (note or "").strip()[:300]
+    if not publish and not note:
+        raise ReportError(_("Say why the report is hidden; the reporter will read it."), "note")
+    changes: dict[str, Any] = {}
+    if title is not None and title.strip() != report.title:
+        report.title = _clean_text(title, "title", REPORT_TITLE_MAX)
+        changes["title"] = True
+    if description is not None and description.strip() != report.description:
+        report.description = _clean_text(description, "description", REPORT_DESCRIPTION_MAX)
+        changes["description"] = True
+    if hide_photo is not None and hide_photo != report.photo_hidden:
+        report.photo_hidden = hide_photo
+        changes["photo_hidden"] = hide_photo
+    state = ModerationState.PUBLISHED if publish else ModerationState.HIDDEN
+    changes["moderation_state"] = [report.moderation_state, state]
+    report.moderation_state = state
+    report.moderation_note = note
+    report.moderated_by = actor if _is_user(actor) else None
+    report.moderated_at = timezone.now()
+    report.save(
+        update_fields=[
+            "title",
+            "description",
+            "photo_hidden",
+            "moderation_state",
+            "moderation_note",
+            "moderated_by",
+            "moderated_at",
+        ]
+    )
+    do_record_audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        REPORT_OBJECT,
+        report.pk,
+        f"moderation: {state}",
+        organisation=report.tenant,
+        detail=changes,
+    )
+    return report
+
+
+def _speaking_for(actor: Any, report: CitizenReport) -> Organisation:
+    """Return the organisation a staff member's update is shown under."""
+    member_of = {m.organisation_id for m in memberships_of(actor)}
+    if report.routed_to_id in member_of:
+        return report.routed_to
+    return report.tenant
+
+
+@transaction.atomic
+def do_change_report_status(
+    actor: Any,
+    report: CitizenReport,
+    status: str,
+    *,
+    comment: str = "",
+    duplicate_of: CitizenReport | None = None,
+) -> ReportUpdate:
+    """Move a report to a new status with an optional public comment.
+
+    Only the moves in REPORT_TRANSITIONS are allowed; "duplicate" needs the
+    original report of the same tenant, and leaving "duplicate" forgets it.
+    """
+    check_perm(actor, "incidents.change_report_status", report)
+    if status not in ReportStatus.values:
+        raise ReportError(
+            _("Unknown status %(status)s; accepted: %(accepted)s.")
+            % {"status": status, "accepted": ", ".join(ReportStatus.values)},
+            "status",
+        )
+    if status not in REPORT_TRANSITIONS[report.status]:
+        allowed = sorted(str(ReportStatus(s).label) for s in REPORT_TRANSITIONS[report.status])
+        raise ReportError(
+            _("A report that is “%(current)s” cannot become “%(new)s”; it can become: %(allowed)s.")
+            % {
+                "current": report.get_status_display(),
+                "new": ReportStatus(status).label,
+                "allowed": ", ".join(allowed),
+            },
+            "status",
+        )
+    comment = (comment or "").strip()
+    if comment:
+        comment = _clean_text(comment, "comment", REPORT_DESCRIPTION_MAX)
+    if status == ReportStatus.DUPLICATE:
+        if duplicate_of is None:
+            raise ReportError(
+                _("Give the number of the report this one duplicates."), "duplicate_of"
+            )
+        if duplicate_of.pk == report.pk or duplicate_of.tenant_id != report.tenant_id:
+            raise ReportError(
+                _("A report duplicates another report of the same comune, not itself."),
+                "duplicate_of",
+            )
+        if duplicate_of.status == ReportStatus.DUPLICATE:
+            raise ReportError(
+                _("Report %(n)s is itself a duplicate; give the original report instead.")
+                % {"n": duplicate_of.pk},
+                "duplicate_of",
+            )
+        report.duplicate_of = duplicate_of
+    else:
+        report.duplicate_of = None
+    old = report.status
+    report.status = status
+    report.status_changed_at = timezone.now()
+    report.save(update_fields=["status", "status_changed_at", "duplicate_of"])
+    update = ReportUpdate.objects.create(
+        report=report,
+        old_status=old,
+        new_status=status,
+        comment=comment,
+        author=actor if _is_user(actor) else None,
+        organisation=_speaking_for(actor, report) if _is_user(actor) else report.routed_to,
+    )
+    do_record_audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        REPORT_OBJECT,
+        report.pk,
+        f"status: {old} → {status}",
+        organisation=report.tenant,
+        detail={"old": old, "new": status, "duplicate_of": report.duplicate_of_id},
+    )
+    return update
+
+
+@transaction.atomic
+def do_comment_on_report(actor: Any, report: CitizenReport, comment: str) -> ReportUpdate:
+    """Add a public comment by the staff to a report's timeline, keeping its status."""
+    check_perm(actor, "incidents.change_report_status", report)
+    comment = _clean_text(comment, "comment", REPORT_DESCRIPTION_MAX)
+    update = ReportUpdate.objects.create(
+        report=report,
+        comment=comment,
+        author=actor if _is_user(actor) else None,
+        organisation=_speaking_for(actor, report) if _is_user(actor) else report.routed_to,
+    )
+    do_record_audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        REPORT_OBJECT,
+        report.pk,
+        "comment",
+        organisation=report.tenant,
+    )
+    return update
+
+
+def check_routing_target(tenant: Organisation, organisation: Organisation) -> None:
+    """Raise ReportError unless ``organisation`` is the tenant or belongs to it."""
+    if organisation.pk != tenant.pk and organisation.parent_id != tenant.pk:
+        raise ReportError(
+            _(
+                "%(org)s does not belong to %(tenant)s; reports go to the tenant itself or "
+                "to an organisation that belongs to it, such as its police command."
+            )
+            % {"org": organisation.name, "tenant": tenant.name},
+            "organisation",
+        )
+
+
+@transaction.atomic
+def do_route_report(
+    actor: Any, report: CitizenReport, organisation: Organisation, comment: str = ""
+) -> CitizenReport:
+    """Send one report to another organisation of its tenant (moderators and managers)."""
+    check_perm(actor, "incidents.moderate_report", report)
+    check_routing_target(report.tenant, organisation)
+    old = report.routed_to_id
+    report.routed_to = organisation
+    report.save(update_fields=["routed_to"])
+    if comment.strip():
+        ReportUpdate.objects.create(
+            report=report,
+            comment=_clean_text(comment, "comment", REPORT_DESCRIPTION_MAX),
+            author=actor if _is_user(actor) else None,
+            organisation=report.tenant,
+        )
+    do_record_audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        REPORT_OBJECT,
+        report.pk,
+        f"routed to {organisation.name}",
+        organisation=report.tenant,
+        detail={"old": old, "new": organisation.pk},
+    )
+    return report
+
+
+@transaction.atomic
+def do_set_report_routing(
+    actor: Any, tenant: Organisation, category: ReportCategory, organisation: Organisation
+) -> ReportRouting | None:
+    """Say which organisation handles a category in a tenant; the tenant itself clears it."""
+    check_perm(actor, "incidents.change_reportrouting", tenant)
+    check_routing_target(tenant, organisation)
+    routing: ReportRouting | None
+    if organisation.pk == tenant.pk:
+        ReportRouting.objects.filter(tenant=tenant, category=category).delete()
+        routing = None
+    else:
+        routing, _created = ReportRouting.objects.update_or_create(
+            tenant=tenant, category=category, defaults={"organisation": organisation}
+        )
+    do_record_audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        "incidents.reportrouting",
+        category.code,
+        f"{category.code} → {organisation.name}",
+        organisation=tenant,
+    )
+    return routing
+
+
+def send_follow_link(report: CitizenReport, url: str) -> None:
+    """E-mail the follow-up link to an anonymous reporter who left an address."""
+    if not report.reporter_email:
+        return
+    send_mail(
+        _("Your report to %(tenant)s") % {"tenant": report.tenant.name},
+        _(
+            "Thank you for your report “%(title)s”. Follow its status at this link (keep it "
+            "private: whoever has it sees your report):\n\n%(url)s"
+        )
+        % {"title": report.original_title, "url": url},
+        None,
+        [report.reporter_email],
+        fail_silently=True,
+    )

@@ -77,3 +77,28 @@ KNOWN_SOURCE_LABELS: dict[str, str] = {
     # police.uk groups violence with sexual offences: the group is sensitive as a whole.
     "Violence and sexual offences": "violenza-reati-sessuali",
 }
+
+
+class DefaultReportCategory(NamedTuple):
+    code: str
+    label_it: str
+    label_en: str
+    sensitive: bool = False
+
+
+# What citizens report: concerns about places, not crimes to be counted. Drug
+# dealing and illegal street trading usually go to the local police, the others
+# to the comune's offices; each tenant can route them (ReportRouting).
+DEFAULT_REPORT_CATEGORIES: tuple[DefaultReportCategory, ...] = (
+    DefaultReportCategory("illuminazione-carente", "Illuminazione carente", "Poor street lighting"),
+    DefaultReportCategory("edificio-abbandonato", "Edificio abbandonato", "Abandoned building"),
+    DefaultReportCategory(
+        "area-degradata", "Area verde o spazio pubblico degradato", "Neglected park or public space"
+    ),
+    DefaultReportCategory("vandalismo", "Vandalismo e graffiti", "Vandalism and graffiti"),
+    DefaultReportCategory("rifiuti-abbandonati", "Rifiuti abbandonati", "Dumped rubbish"),
+    DefaultReportCategory("spaccio", "Spaccio di droga", "Drug dealing"),
+    DefaultReportCategory("commercio-abusivo", "Commercio abusivo", "Illegal street trading"),
+    DefaultReportCategory("molestie", "Molestie", "Harassment", sensitive=True),
+    DefaultReportCategory("altro", "Altro", "Other"),
+)
