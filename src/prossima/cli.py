@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -107,7 +108,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from prossima.jobs.actions import do_fail_stale_jobs
 
     do_fail_stale_jobs()
+    # A stop signal (systemd, docker, kill) must also stop the children, or an
+    # orphaned worker would keep taking jobs with code that is no longer served.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     worker = None if args.no_worker else subprocess.Popen(worker_command(2))  # noqa: S603
+    server: subprocess.Popen[bytes] | None = None
     try:
         if args.dev:
             call_command("runserver", f"{args.host}:{args.port}")
@@ -130,13 +135,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--graceful-timeout",
             "5",
         ]
-        return subprocess.call(command)  # noqa: S603 -- fixed argument list, no shell
+        server = subprocess.Popen(command)  # noqa: S603 -- fixed argument list, no shell
+        return server.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+        for child in (server, worker):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                child.wait(timeout=30)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    """Turn a stop signal into a normal exit, so that ``finally`` blocks run."""
+    raise SystemExit(0)
 
 
 def worker_command(concurrency: int) -> list[str]:
