@@ -9,11 +9,17 @@ from django.utils.translation import gettext_lazy as _
 # Gi* classes: -3..3 = cold 99/95/90 %, not significant, hot 90/95/99 %. Colours
 # from ColorBrewer RdBu, the usual diverging scheme of hot-spot maps.
 GI_CLASSES: list[dict[str, Any]] = [
+    # xgettext:no-python-format
     {"value": 3, "label": _("Hot spot, 99% confidence"), "color": "#b2182b"},
+    # xgettext:no-python-format
     {"value": 2, "label": _("Hot spot, 95% confidence"), "color": "#ef8a62"},
+    # xgettext:no-python-format
     {"value": 1, "label": _("Hot spot, 90% confidence"), "color": "#fddbc7"},
+    # xgettext:no-python-format
     {"value": -1, "label": _("Cold spot, 90% confidence"), "color": "#d1e5f0"},
+    # xgettext:no-python-format
     {"value": -2, "label": _("Cold spot, 95% confidence"), "color": "#67a9cf"},
+    # xgettext:no-python-format
     {"value": -3, "label": _("Cold spot, 99% confidence"), "color": "#2166ac"},
 ]
 
@@ -181,3 +187,32 @@ def map_labels() -> dict[str, Any]:
         "densityLegend": _("Density: darker is denser"),
         "terms": {k: str(v) for k, v in EXPLAIN_LABELS.items()},
     }
+
+
+def parameter_rows(form: Any, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the run's parameters as (field label, readable value), in the form's order."""
+    from django.utils.formats import localize
+
+    rows = []
+    for name, field in form.fields.items():
+        if name not in params or name == "categories":
+            continue
+        value = params[name]
+        choices = dict(getattr(field, "choices", []) or [])
+        if isinstance(value, bool):
+            text = str(_("yes") if value else _("no"))
+        elif isinstance(value, list):
+            text = ", ".join(str(choices.get(v, v)) for v in value)
+        elif value in choices:
+            text = str(choices[value])
+        else:
+            text = str(localize(value))
+        rows.append((str(field.label), text))
+    return rows
+
+
+def gi_class_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Return (colour, label, cells) per Gi* class, hottest first, with the non-significant."""
+    rows = [(c["color"], str(c["label"]), int(counts.get(str(c["value"]), 0))) for c in GI_CLASSES]
+    rows.insert(3, ("#ffffff", str(_("Not significant")), int(counts.get("0", 0))))
+    return rows

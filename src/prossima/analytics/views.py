@@ -26,8 +26,10 @@ from prossima.analytics.presentation import (
     EMERGING_STYLES,
     GI_CLASSES,
     backtest_table,
+    gi_class_rows,
     knox_table,
     map_labels,
+    parameter_rows,
     slim_layer,
 )
 from prossima.incidents.models import Category, Dataset
@@ -122,6 +124,8 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         "on_map": found.kind in MAP_KINDS,
         "public_min_count": settings.PROSSIMA["PUBLIC_MIN_COUNT"],
         "categories": _category_labels(found),
+        "parameters": parameter_rows(form_for(found.kind, found.dataset), found.params),
+        "gi_rows": gi_class_rows(found.summary.get("gi_class_counts", {})),
     }
     if found.finished_at and found.kind == RunKind.NEARREPEAT:
         layer = queries.layer_of(found, "table")
