@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,10 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Load one real region once per test session; each test rolls back its own changes."""
     with django_db_blocker.unblock():
         call_command("load_territory", regions=TEST_REGIONS, verbosity=0)
+    from django.core.cache import cache
+
+    # The embedded cache is a folder that outlives a test session.
+    cache.clear()
 
 
 @pytest.fixture
@@ -145,3 +150,38 @@ def make_user(db: Any) -> Callable[..., Any]:
         return user
 
     return make
+
+
+@pytest.fixture
+def toronto(make_org: Any, make_user: Any, modena: Any) -> dict[str, Any]:
+    """Toronto as a partner city with the real downtown extract (11,740 rows) imported."""
+    from django.core.cache import cache
+
+    from prossima.accounts.models import OrganisationKind, Role
+    from prossima.incidents.actions import do_create_dataset, do_import_incidents
+
+    cache.clear()  # public layers cached by earlier tests
+    city = make_org(
+        OrganisationKind.PARTNER_CITY,
+        "Toronto (test)",
+        country="CA",
+        timezone_name="America/Toronto",
+    )
+    police = make_org(OrganisationKind.POLICE_COMMAND, "TPS analysts (test)", parent=city)
+    other = make_org(OrganisationKind.COMUNE, "Comune di Modena (test)", comune=modena)
+    dataset = do_create_dataset(None, city, name="MCI downtown")
+    record = do_import_incidents(
+        None, dataset, Path(__file__).resolve().parent / "data" / "toronto_mci_extract.csv.gz"
+    )
+    assert record.created == 11_740
+    from prossima.analytics.queries import forget_local_public_layer
+
+    forget_local_public_layer(city.slug)  # a copy kept by an earlier test's request
+    return {
+        "city": city,
+        "dataset": dataset,
+        "analyst": make_user(police, Role.ANALYST, username="analyst"),
+        "officer": make_user(police, Role.OFFICER, username="officer"),
+        "manager": make_user(city, Role.MANAGER, username="manager"),
+        "outsider": make_user(other, Role.ANALYST, username="outsider"),
+    }

@@ -38,6 +38,8 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
     ("analista.associazione", "Paolo", "association", Role.ANALYST),
     ("ricercatrice.istituto", "Elena", "institute", Role.RESEARCHER),
     ("analista.toronto", "Sam", "toronto_police", Role.ANALYST),
+    ("responsabile.toronto", "Alex", "toronto", Role.MANAGER),
+    ("agente.toronto", "Jordan", "toronto_police", Role.OFFICER),
     ("cittadina", "Anna", "", Role.CITIZEN),
 )
 
@@ -341,6 +343,27 @@ def load_demo_runs(tenant: Organisation, progress: Callable[[str], object] = pri
             do_publish_run(None, run)
 
 
+def load_demo_beats(tenant: Organisation, progress: Callable[[str], object] = print) -> None:
+    """Draw and put in use eight beats for the Toronto demo data (idempotent)."""
+    from prossima.incidents.models import Dataset
+    from prossima.jobs.runner import run_job
+    from prossima.policing.actions import do_activate_beat_plan, do_request_beats
+    from prossima.policing.models import BeatPlan
+
+    dataset = Dataset.objects.filter(tenant=tenant, name=TORONTO_DATASET).first()
+    if dataset is None or BeatPlan.objects.filter(tenant=tenant).exists():
+        return
+    progress("  Toronto: drawing eight demo beats")
+    plan = do_request_beats(
+        None, tenant, name="Beat di prossimità (demo)", n_beats=8, dataset=dataset, cell_size=500
+    )
+    if plan.job_id is not None:
+        run_job(plan.job_id)
+    plan.refresh_from_db()
+    if plan.finished_at is not None:
+        do_activate_beat_plan(None, plan)
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -352,6 +375,7 @@ def load_demo(
     orgs = load_demo_accounts()
     load_demo_incidents(orgs["toronto"], progress)
     load_demo_runs(orgs["toronto"], progress)
+    load_demo_beats(orgs["toronto"], progress)
     created = load_demo_reports(orgs)
     if created:
         progress(f"  {created} illustrative citizen reports for the demo comune")

@@ -85,3 +85,10 @@ def test_demo_runs_are_stored_and_the_hotspots_published(db: Any, monkeypatch: A
     assert public_layer_text(orgs["toronto"].slug) == hotspots.public_layer
     demo.load_demo_runs(orgs["toronto"], progress=lambda _m: None)
     assert AnalysisRun.objects.filter(tenant=orgs["toronto"]).count() == 3
+    from prossima.policing.models import BeatPlan
+
+    demo.load_demo_beats(orgs["toronto"], progress=lambda _m: None)
+    demo.load_demo_beats(orgs["toronto"], progress=lambda _m: None)
+    plan = BeatPlan.objects.get(tenant=orgs["toronto"])
+    assert plan.is_active
+    assert plan.beats.count() == 8

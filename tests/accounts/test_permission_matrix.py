@@ -43,6 +43,20 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "jobs.view_job":
         return own and role in RESTRICTED_ROLES
+    if perm in ("policing.view_beats", "policing.log_visit"):
+        return own and role in RESTRICTED_ROLES
+    if perm == "policing.manage_beats":
+        return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "policing.plan_patrols":
+        return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "policing.view_visit":  # another officer's visit in a Bologna beat
+        return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "interventions.view_project":
+        return own and role in RESTRICTED_ROLES
+    if perm == "interventions.manage_project":
+        return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "interventions.publish_project":
+        return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "analytics.view_run":
         return own and role in RESTRICTED_ROLES
     if perm == "analytics.launch_run":
@@ -118,6 +132,14 @@ PERMS = [
     "analytics.launch_run",
     "analytics.publish_run",
     "analytics.view_public_layer",
+    "policing.view_beats",
+    "policing.manage_beats",
+    "policing.plan_patrols",
+    "policing.log_visit",
+    "policing.view_visit",
+    "interventions.view_project",
+    "interventions.manage_project",
+    "interventions.publish_project",
 ]
 
 
@@ -169,7 +191,40 @@ def world_report(world: dict[str, Any]) -> Any:
     return world["report"]
 
 
+def world_visit(world: dict[str, Any]) -> Any:
+    """Return a visit logged by another officer of Bologna's police (made once)."""
+    if "visit" not in world:
+        from django.utils import timezone
+
+        from prossima.accounts.models import User
+        from prossima.policing.models import Beat, BeatPlan, PatrolBox, PatrolPlan, Visit
+
+        plan = BeatPlan.objects.create(
+            tenant=world["own_comune"], name="Beats", version=1, n_beats=1, crs="EPSG:32632"
+        )
+        beat = Beat.objects.create(
+            plan=plan, number=1, geometry="{}", cells=1, workload=1.0, compactness=1.0
+        )
+        now = timezone.now()
+        patrol = PatrolPlan.objects.create(beat=beat, shift_start=now, shift_end=now)
+        box = PatrolBox.objects.create(
+            plan=patrol,
+            order=1,
+            cell_id="250m_E1_N1",
+            geometry="{}",
+            lon=11.34,
+            lat=44.49,
+            score=1.0,
+            planned_minutes=30,
+        )
+        officer = User.objects.create_user(username="another.officer", email="o@example.org")
+        world["visit"] = Visit.objects.create(box=box, officer=officer, arrived_at=now, minutes=15)
+    return world["visit"]
+
+
 def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
+    if perm == "policing.view_visit":
+        return world_visit(world)
     if perm in REPORT_PERMS:
         return world_report(world)
     if perm.startswith("territory."):

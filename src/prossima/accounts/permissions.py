@@ -144,6 +144,18 @@ def manages_tenant(user: Any, tenant: Organisation | None) -> bool:
 
 
 @rules.predicate
+def logged_the_visit(user: Any, visit: Any) -> bool:
+    """Return whether the user is the officer who logged this visit."""
+    return visit is not None and visit.officer_id == getattr(user, "pk", None)
+
+
+@rules.predicate
+def manages_visit_tenant(user: Any, visit: Any) -> bool:
+    """Return whether the user manages the tenant whose beat the visit was in."""
+    return visit is not None and bool(manages_tenant(user, visit.box.plan.beat.plan.tenant))
+
+
+@rules.predicate
 def started_job(user: Any, job: Any) -> bool:
     """Return whether the user started this background job."""
     return (
@@ -274,6 +286,14 @@ rules.add_perm("analytics.launch_run", is_platform_admin | manages_incident_data
 # Publishing police-derived aggregates is the tenant's decision: managers only.
 rules.add_perm("analytics.publish_run", is_platform_admin | manages_tenant)
 rules.add_perm("analytics.view_public_layer", rules.always_allow)
+rules.add_perm("policing.view_beats", is_platform_admin | can_work_on_restricted)
+rules.add_perm("policing.manage_beats", is_platform_admin | manages_tenant)
+rules.add_perm("policing.plan_patrols", is_platform_admin | manages_incident_data)
+rules.add_perm("policing.log_visit", is_platform_admin | can_work_on_restricted)
+rules.add_perm("policing.view_visit", is_platform_admin | logged_the_visit | manages_visit_tenant)
+rules.add_perm("interventions.view_project", is_platform_admin | can_work_on_restricted)
+rules.add_perm("interventions.manage_project", is_platform_admin | manages_incident_data)
+rules.add_perm("interventions.publish_project", is_platform_admin | manages_tenant)
 rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
 rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
@@ -430,6 +450,55 @@ DATA_KINDS: dict[str, DataKind] = {
         "analytics.launch_run",
         "Stored layers of a run; only the aggregated public layer of a published run "
         "(cells with at least PUBLIC_MIN_COUNT incidents) is public.",
+    ),
+    "policing.beatplan": DataKind(
+        "policing.beatplan",
+        "restricted",
+        "policing.view_beats",
+        "policing.manage_beats",
+        "Beats carry workload from police data: the tenant's police and staff see them; "
+        "managers draw and edit them.",
+    ),
+    "policing.beat": DataKind(
+        "policing.beat", "restricted", "policing.view_beats", "policing.manage_beats"
+    ),
+    "policing.patrolplan": DataKind(
+        "policing.patrolplan",
+        "restricted",
+        "policing.view_beats",
+        "policing.plan_patrols",
+        "Where officers will be and when: the tenant's restricted roles only.",
+    ),
+    "policing.patrolbox": DataKind(
+        "policing.patrolbox", "restricted", "policing.view_beats", "policing.plan_patrols"
+    ),
+    "policing.visit": DataKind(
+        "policing.visit",
+        "personal",
+        "policing.view_visit",
+        "policing.log_visit",
+        "An officer's own log: the officer and the tenant's managers; no data of citizens.",
+    ),
+    "interventions.project": DataKind(
+        "interventions.project",
+        "restricted",
+        "interventions.view_project",
+        "interventions.manage_project",
+        "Projects name places and link police data: the tenant's restricted roles; managers "
+        "publish a summary (interventions.publish_project), which is then public.",
+    ),
+    "interventions.checklistitem": DataKind(
+        "interventions.checklistitem",
+        "restricted",
+        "interventions.view_project",
+        "interventions.manage_project",
+    ),
+    "interventions.evaluation": DataKind(
+        "interventions.evaluation",
+        "restricted",
+        "interventions.view_project",
+        "interventions.manage_project",
+        "Counts per month in small areas; public only as the verdict of a published project.",
     ),
     "territory.subarea": DataKind(
         "territory.subarea",

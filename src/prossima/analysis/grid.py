@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ from shapely.geometry.base import BaseGeometry
 from prossima.analysis.events import WGS84, EventSet
 
 __all__ = ["Grid", "convex_hull", "h3_counts", "project_boundary"]
+
+_CELL_ID = re.compile(r"(\d+(?:\.\d+)?)m_E(-?\d+)_N(-?\d+)")
 
 
 def project_boundary(boundary: BaseGeometry, crs: str) -> BaseGeometry:
@@ -122,6 +125,44 @@ class Grid:
         return cls(
             cell_size=float(cell_size), ix0=ix0, iy0=iy0, mask=mask, crs=crs, study_area=area
         )
+
+    @classmethod
+    def from_cell_ids(cls, cell_ids: Sequence[str], crs: str) -> Grid:
+        """Rebuild the grid whose study-area cells are ``cell_ids`` (as ``Grid.cell_ids``).
+
+        Stored results keep their cell ids; this gives back the same cells, in
+        the same order, without the events or the boundary they came from.
+        """
+        if not cell_ids:
+            raise ValueError("cell_ids is empty: a grid needs at least one cell.")
+        sizes, cols, rows = set(), [], []
+        for cid in cell_ids:
+            match = _CELL_ID.fullmatch(cid)
+            if match is None:
+                raise ValueError(f"{cid!r} is not a cell id; ids look like '150m_E4131_N32199'.")
+            sizes.add(float(match.group(1)))
+            cols.append(int(match.group(2)))
+            rows.append(int(match.group(3)))
+        if len(sizes) != 1:
+            raise ValueError(f"cell_ids mix cell sizes {sorted(sizes)}; give one grid's ids.")
+        size = sizes.pop()
+        c, r = np.asarray(cols), np.asarray(rows)
+        ix0, iy0 = int(c.min()), int(r.min())
+        mask = np.zeros((int(r.max()) - iy0 + 1, int(c.max()) - ix0 + 1), dtype=bool)
+        mask[r - iy0, c - ix0] = True
+        boxes = shapely.box(c * size, r * size, (c + 1) * size, (r + 1) * size)
+        grid = cls(
+            cell_size=size,
+            ix0=ix0,
+            iy0=iy0,
+            mask=mask,
+            crs=crs,
+            study_area=shapely.union_all(boxes),
+        )
+        if grid.cell_ids != list(cell_ids):
+            # Ids given in another order than the grid's row-major order.
+            raise ValueError("cell_ids must be in the grid's order (as Grid.cell_ids lists them).")
+        return grid
 
     @classmethod
     def rectangle(

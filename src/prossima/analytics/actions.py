@@ -342,10 +342,16 @@ def public_layer(run: AnalysisRun, min_count: int) -> dict[str, Any]:
 
 
 def _forget_public_layer(run: AnalysisRun) -> None:
-    key = queries.public_layer_cache_key(run.tenant.slug)
+    slug = run.tenant.slug
+    key = queries.public_layer_cache_key(slug)
+
+    def forget() -> None:
+        cache.delete(key)
+        queries.forget_local_public_layer(slug)
+
     # Now, and again after commit: a request between the two could re-cache the old text.
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget()
+    transaction.on_commit(forget)
 
 
 @transaction.atomic

@@ -57,13 +57,13 @@ class RunForm(forms.Form):
     since = forms.DateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("First day included (local date)."),
     )
     until = forms.DateField(
         label=_("Until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("First day excluded (local date)."),
     )
     area = forms.ChoiceField(label=_("Area"), required=False)
@@ -190,7 +190,7 @@ class ForecastForm(RunForm):
     origin = forms.DateField(
         label=_("Forecast from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: the day after the last incident. Only earlier incidents are used."),
     )
     horizon_days = forms.IntegerField(
@@ -209,10 +209,12 @@ class BacktestForm(RunForm):
         widget=forms.CheckboxSelectMultiple,
     )
     test_start = forms.DateField(
-        label=_("First forecast day"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First forecast day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     test_end = forms.DateField(
-        label=_("Last day of the test"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last day of the test"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     horizon_days = forms.IntegerField(
         label=_("Days per forecast"), initial=7, min_value=1, max_value=92

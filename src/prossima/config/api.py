@@ -44,6 +44,8 @@ def _register() -> None:
     from prossima.analytics.api import router as analytics_router
     from prossima.incidents.api import datasets_router
     from prossima.incidents.api import router as reports_router
+    from prossima.interventions.api import router as interventions_router
+    from prossima.policing.api import router as policing_router
     from prossima.territory.api import router as territory_router
 
     api.add_router("/comuni", territory_router, tags=["territory"])
@@ -51,6 +53,8 @@ def _register() -> None:
     api.add_router("/analytics", analytics_router, tags=["analytics"])
     api.add_router("/reports", reports_router, tags=["citizen reports"])
     api.add_router("/incidents", datasets_router, tags=["incidents"])
+    api.add_router("/policing", policing_router, tags=["policing"])
+    api.add_router("/interventions", interventions_router, tags=["interventions"])
 
 
 _register()

@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("prossima.accounts.urls")),
     path("incidents/", include("prossima.incidents.urls")),
     path("analytics/", include("prossima.analytics.urls")),
+    path("policing/", include("prossima.policing.urls")),
+    path("interventions/", include("prossima.interventions.urls")),
     path("jobs/", include("prossima.jobs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -43,6 +43,7 @@ MODULES: tuple[Module, ...] = (
             "officers' visit logs."
         ),
         _("Proximity policing by local police and pilot projects."),
+        "policing:index",
     ),
     Module(
         "interventions",
@@ -52,6 +53,7 @@ MODULES: tuple[Module, ...] = (
             "Assessment, with impact evaluation."
         ),
         _("Urban security through urban development and requalification projects."),
+        "interventions:index",
     ),
     Module(
         "inclusion",
