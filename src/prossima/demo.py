@@ -35,6 +35,7 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
     ("analista.bologna", "Giulia", "police", Role.ANALYST),
     ("agente.bologna", "Luca", "police", Role.OFFICER),
     ("moderatrice.bologna", "Sara", "comune", Role.MODERATOR),
+    ("assistente.sociale.bologna", "Chiara", "comune", Role.SOCIAL_WORKER),
     ("analista.associazione", "Paolo", "association", Role.ANALYST),
     ("ricercatrice.istituto", "Elena", "institute", Role.RESEARCHER),
     ("analista.toronto", "Sam", "toronto_police", Role.ANALYST),
@@ -364,6 +365,40 @@ def load_demo_beats(tenant: Organisation, progress: Callable[[str], object] = pr
         do_activate_beat_plan(None, plan)
 
 
+DEMO_SERVICES = (
+    ("Laboratorio di orientamento al lavoro (esempio illustrativo)", "training", ["youth"], True),
+    ("Sportello per chi vive solo (esempio illustrativo)", "elderly_support", ["elderly"], False),
+    ("Doposcuola di quartiere (esempio illustrativo)", "school", ["youth", "migrants"], True),
+)
+
+
+def load_demo_services(orgs: dict[str, Organisation]) -> int:
+    """Give Bologna a few illustrative services run by the demo community (idempotent).
+
+    They are marked "esempio illustrativo": they let a social worker try a
+    referral, and describe no real service.
+    """
+    from prossima.inclusion.models import Service
+    from prossima.inclusion.referrals import do_create_service
+
+    created = 0
+    for name, kind, groups, referrals in DEMO_SERVICES:
+        if Service.objects.filter(tenant=orgs["comune"], name=name).exists():
+            continue
+        do_create_service(
+            None,
+            orgs["comune"],
+            provider=orgs["community"],
+            name=name,
+            kind=kind,
+            target_groups=groups,
+            eligibility="Servizio illustrativo della demo.",
+            accepts_referrals=referrals,
+        )
+        created += 1
+    return created
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -376,6 +411,7 @@ def load_demo(
     load_demo_incidents(orgs["toronto"], progress)
     load_demo_runs(orgs["toronto"], progress)
     load_demo_beats(orgs["toronto"], progress)
+    load_demo_services(orgs)
     created = load_demo_reports(orgs)
     if created:
         progress(f"  {created} illustrative citizen reports for the demo comune")

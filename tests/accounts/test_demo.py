@@ -92,3 +92,13 @@ def test_demo_runs_are_stored_and_the_hotspots_published(db: Any, monkeypatch: A
     plan = BeatPlan.objects.get(tenant=orgs["toronto"])
     assert plan.is_active
     assert plan.beats.count() == 8
+
+
+def test_demo_services_are_illustrative_and_loaded_once(db: Any) -> None:
+    from prossima import demo
+    from prossima.inclusion.models import Service
+
+    orgs = load_demo_accounts()
+    assert demo.load_demo_services(orgs) == len(demo.DEMO_SERVICES)
+    assert demo.load_demo_services(orgs) == 0
+    assert all("esempio illustrativo" in s.name for s in Service.objects.all())

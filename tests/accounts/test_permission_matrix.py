@@ -27,6 +27,16 @@ RELATIONS = [
     "community",  # member of a community organisation of Bologna
 ]
 ROLES = list(Role.values)
+PUBLIC_PERMS = (
+    "territory.view_comune",
+    "territory.view_subarea",
+    "accounts.view_organisation",
+    "incidents.view_category",
+    "analytics.view_public_layer",
+    "inclusion.view_indicators",
+    "inclusion.view_audit_map",
+    "inclusion.view_service",
+)
 
 RESTRICTED_ROLES = {Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
 AGGREGATE_ROLES = {Role.ANALYST, Role.MANAGER, Role.RESEARCHER, Role.ADMINISTRATOR}
@@ -97,13 +107,25 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return relation == "own_comune" and role == Role.ADMINISTRATOR
     if perm == "territory.change_subarea":  # of Bologna
         return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
-    if perm in (
-        "territory.view_comune",
-        "territory.view_subarea",
-        "accounts.view_organisation",
-        "incidents.view_category",
-        "analytics.view_public_layer",
-    ):
+    if perm == "inclusion.manage_indicators":
+        return own and role in {Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "inclusion.view_audits":
+        return own and role in RESTRICTED_ROLES
+    if perm in ("inclusion.manage_campaigns", "inclusion.manage_services"):
+        return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "inclusion.record_audit":  # any logged-in user ("none" is the bare citizen)
+        return True
+    if perm == "inclusion.refer_case":
+        return own and role in {Role.SOCIAL_WORKER, Role.OFFICER}
+    # A referral by another social worker of Bologna to a service of the community
+    # organisation: its members and Bologna's social workers only.
+    if perm in ("inclusion.view_referral", "inclusion.update_referral"):
+        return relation == "community" or (own and role == Role.SOCIAL_WORKER)
+    if perm == "inclusion.view_referral_outcomes":
+        return (own and role in {Role.SOCIAL_WORKER, Role.MANAGER, Role.ADMINISTRATOR}) or (
+            relation in ("association", "institute") and role in AGGREGATE_ROLES
+        )
+    if perm in PUBLIC_PERMS:
         return True
     raise AssertionError(f"no expectation written for {perm}")
 
@@ -140,7 +162,20 @@ PERMS = [
     "interventions.view_project",
     "interventions.manage_project",
     "interventions.publish_project",
+    "inclusion.view_indicators",
+    "inclusion.manage_indicators",
+    "inclusion.view_audit_map",
+    "inclusion.view_audits",
+    "inclusion.manage_campaigns",
+    "inclusion.record_audit",
+    "inclusion.view_service",
+    "inclusion.manage_services",
+    "inclusion.refer_case",
+    "inclusion.view_referral",
+    "inclusion.update_referral",
+    "inclusion.view_referral_outcomes",
 ]
+REFERRAL_PERMS = {"inclusion.view_referral", "inclusion.update_referral"}
 
 
 @pytest.fixture
@@ -222,9 +257,40 @@ def world_visit(world: dict[str, Any]) -> Any:
     return world["visit"]
 
 
+def world_referral(world: dict[str, Any]) -> Any:
+    """Return a referral by another social worker of Bologna to a community service (made once)."""
+    if "referral" not in world:
+        from prossima.accounts.actions import do_add_membership
+        from prossima.accounts.models import User
+        from prossima.inclusion.models import Referral, Service
+
+        social = User.objects.create_user(username="another.social", email="s@example.org")
+        do_add_membership(None, world["own_comune"], social, Role.SOCIAL_WORKER)
+        service = Service.objects.create(
+            tenant=world["own_comune"],
+            provider=world["community"],
+            name="Officina dei mestieri",
+            kind="training",
+            target_groups=["youth"],
+            accepts_referrals=True,
+        )
+        world["referral"] = Referral.objects.create(
+            tenant=world["own_comune"],
+            service=service,
+            case_code="SS-2026-001",
+            age_band="14_17",
+            target_group="youth",
+            referrer=social,
+            referrer_organisation=world["own_comune"],
+        )
+    return world["referral"]
+
+
 def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
     if perm == "policing.view_visit":
         return world_visit(world)
+    if perm in REFERRAL_PERMS:
+        return world_referral(world)
     if perm in REPORT_PERMS:
         return world_report(world)
     if perm.startswith("territory."):
@@ -271,13 +337,7 @@ def test_matrix(
 def test_anonymous_sees_only_public(world: dict[str, Any], bologna: Any) -> None:
     anonymous = AnonymousUser()
     for perm in PERMS:
-        public = perm in (
-            "territory.view_comune",
-            "territory.view_subarea",
-            "accounts.view_organisation",
-            "incidents.view_category",
-            "analytics.view_public_layer",
-        )
+        public = perm in PUBLIC_PERMS
         assert anonymous.has_perm(perm, target(perm, world, bologna)) is public, perm
 
 

@@ -28,6 +28,7 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     MODERATOR = "moderator", _("Moderator")
     RESEARCHER = "researcher", _("Researcher")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 

@@ -155,6 +155,50 @@ def manages_visit_tenant(user: Any, visit: Any) -> bool:
     return visit is not None and bool(manages_tenant(user, visit.box.plan.beat.plan.tenant))
 
 
+SOCIAL_ROLES = frozenset({Role.SOCIAL_WORKER})
+REFERRING_ROLES = frozenset({Role.SOCIAL_WORKER, Role.OFFICER})
+
+
+@rules.predicate
+def refers_cases(user: Any, tenant: Organisation | None) -> bool:
+    """Return whether the user may refer a young person of the tenant to a service."""
+    if tenant is None:
+        return False
+    return tenant.pk in tenant_ids_with_role(user, REFERRING_ROLES)
+
+
+@rules.predicate
+def is_social_worker_of(user: Any, tenant: Organisation | None) -> bool:
+    """Return whether the user works in the tenant's social services."""
+    if tenant is None:
+        return False
+    return tenant.pk in tenant_ids_with_role(user, SOCIAL_ROLES)
+
+
+@rules.predicate
+def referred_the_case(user: Any, referral: Any) -> bool:
+    """Return whether the user made this referral."""
+    return referral is not None and referral.referrer_id == getattr(user, "pk", None)
+
+
+@rules.predicate
+def works_for_receiving_service(user: Any, referral: Any) -> bool:
+    """Return whether the user belongs to the organisation running the referral's service."""
+    return referral is not None and bool(is_member(user, referral.service.provider))
+
+
+@rules.predicate
+def social_worker_of_referral(user: Any, referral: Any) -> bool:
+    """Return whether the user is a social worker of the referral's comune."""
+    return referral is not None and bool(is_social_worker_of(user, referral.tenant))
+
+
+@rules.predicate
+def is_authenticated(user: Any) -> bool:
+    """Return whether the user is logged in."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
 @rules.predicate
 def started_job(user: Any, job: Any) -> bool:
     """Return whether the user started this background job."""
@@ -294,6 +338,27 @@ rules.add_perm("policing.view_visit", is_platform_admin | logged_the_visit | man
 rules.add_perm("interventions.view_project", is_platform_admin | can_work_on_restricted)
 rules.add_perm("interventions.manage_project", is_platform_admin | manages_incident_data)
 rules.add_perm("interventions.publish_project", is_platform_admin | manages_tenant)
+rules.add_perm("inclusion.view_indicators", rules.always_allow)
+rules.add_perm("inclusion.manage_indicators", is_platform_admin | manages_incident_data)
+rules.add_perm("inclusion.view_audit_map", rules.always_allow)
+rules.add_perm("inclusion.view_audits", is_platform_admin | can_work_on_restricted)
+rules.add_perm("inclusion.manage_campaigns", is_platform_admin | manages_tenant)
+rules.add_perm("inclusion.record_audit", is_authenticated)
+rules.add_perm("inclusion.view_service", rules.always_allow)
+rules.add_perm("inclusion.manage_services", is_platform_admin | manages_tenant)
+rules.add_perm("inclusion.refer_case", is_platform_admin | refers_cases)
+rules.add_perm(
+    "inclusion.view_referral",
+    is_platform_admin | referred_the_case | works_for_receiving_service | social_worker_of_referral,
+)
+rules.add_perm(
+    "inclusion.update_referral",
+    is_platform_admin | works_for_receiving_service | social_worker_of_referral,
+)
+rules.add_perm(
+    "inclusion.view_referral_outcomes",
+    is_platform_admin | sees_all_aggregates | is_social_worker_of | manages_tenant,
+)
 rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
 rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
@@ -499,6 +564,55 @@ DATA_KINDS: dict[str, DataKind] = {
         "interventions.view_project",
         "interventions.manage_project",
         "Counts per month in small areas; public only as the verdict of a published project.",
+    ),
+    "inclusion.indicatorupload": DataKind(
+        "inclusion.indicatorupload",
+        "tenant-managed",
+        "inclusion.view_indicators",
+        "inclusion.manage_indicators",
+        "Which files a comune uploaded; the values are public statistics per sub-area.",
+    ),
+    "inclusion.areaindicator": DataKind(
+        "inclusion.areaindicator",
+        "public",
+        "inclusion.view_indicators",
+        "inclusion.manage_indicators",
+        "Statistics per sub-area (shares, rates), never about persons.",
+    ),
+    "inclusion.auditcampaign": DataKind(
+        "inclusion.auditcampaign",
+        "public",
+        "inclusion.view_audit_map",
+        "inclusion.manage_campaigns",
+        "Campaigns and their aggregated safety map are public; managers organise them.",
+    ),
+    "inclusion.safetyaudit": DataKind(
+        "inclusion.safetyaudit",
+        "restricted",
+        "inclusion.view_audits",
+        "inclusion.record_audit",
+        "Single audit points with notes: the tenant's staff; the public sees cell averages.",
+    ),
+    "inclusion.service": DataKind(
+        "inclusion.service",
+        "public",
+        "inclusion.view_service",
+        "inclusion.manage_services",
+        "The directory of services is public; the comune's managers keep it.",
+    ),
+    "inclusion.referral": DataKind(
+        "inclusion.referral",
+        "personal",
+        "inclusion.view_referral",
+        "inclusion.update_referral",
+        "Pseudonymous cases of young people: only the referrer, the receiving service and "
+        "the comune's social workers; outcomes are published only as aggregates.",
+    ),
+    "inclusion.referralevent": DataKind(
+        "inclusion.referralevent",
+        "personal",
+        "inclusion.view_referral",
+        "inclusion.update_referral",
     ),
     "territory.subarea": DataKind(
         "territory.subarea",

@@ -44,6 +44,8 @@ def _register() -> None:
     from prossima.analytics.api import router as analytics_router
     from prossima.incidents.api import datasets_router
     from prossima.incidents.api import router as reports_router
+    from prossima.inclusion.api import index_router
+    from prossima.inclusion.referral_api import referrals_router
     from prossima.interventions.api import router as interventions_router
     from prossima.policing.api import router as policing_router
     from prossima.territory.api import router as territory_router
@@ -55,6 +57,8 @@ def _register() -> None:
     api.add_router("/incidents", datasets_router, tags=["incidents"])
     api.add_router("/policing", policing_router, tags=["policing"])
     api.add_router("/interventions", interventions_router, tags=["interventions"])
+    api.add_router("/inclusion/index", index_router, tags=["inclusion"])
+    api.add_router("/inclusion", referrals_router, tags=["inclusion"])
 
 
 _register()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "prossima.analytics",
     "prossima.policing",
     "prossima.interventions",
+    "prossima.inclusion",
 ]
 
 MIDDLEWARE = [

@@ -63,6 +63,7 @@ MODULES: tuple[Module, ...] = (
             "people at risk."
         ),
         _("Less vulnerability for women, elderly, migrants, youth and minors at risk."),
+        "inclusion:index",
     ),
     Module(
         "assets",
