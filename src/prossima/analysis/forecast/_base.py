@@ -18,6 +18,7 @@ timestamp (or a date string, read in the events' local time zone) and
 
 from __future__ import annotations
 
+import abc
 import inspect
 import re
 from dataclasses import dataclass
@@ -159,7 +160,7 @@ class History:
         )
 
 
-class BaseForecaster:
+class BaseForecaster(abc.ABC):
     """Implement the shared estimator contract; subclasses define ``_fit`` and ``_predict``.
 
     Subclasses set ``name``, ``source`` (the reference) and ``param_docs``
@@ -271,14 +272,15 @@ class BaseForecaster:
                 f"This {type(self).__name__} is not fitted yet; call fit(events, grid) first."
             )
 
-    def _validate_params(self) -> None:
+    def _validate_params(self) -> None:  # noqa: B027 -- optional hook, nothing to check here
         """Raise ValueError for parameter values out of range."""
 
-    def _fit(self) -> None:
+    def _fit(self) -> None:  # noqa: B027 -- optional hook: models that only count learn nothing
         """Learn parameters from ``self.history_``."""
 
+    @abc.abstractmethod
     def _predict(self, hist: History, origin: float, horizon: float) -> np.ndarray:
-        raise NotImplementedError
+        """Return the score of every cell for ``[origin, origin + horizon)`` (days)."""
 
     def _explain(self, hist: History, origin: float, horizon: float, cell: int) -> dict[str, Any]:
         scores = self._predict(hist, origin, horizon)
