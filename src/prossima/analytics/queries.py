@@ -72,13 +72,14 @@ def incidents_for(dataset: Dataset, params: dict[str, Any]) -> QuerySet[Incident
     return qs
 
 
-def events_for(dataset: Dataset, params: dict[str, Any]) -> EventSet:
+def events_for(dataset: Dataset, params: dict[str, Any], crs: str | None = None) -> EventSet:
     """Return the selected incidents as an EventSet for the analytic core.
 
     The category is the taxonomy code, or the source's label for incidents
     not mapped to the taxonomy; the area name travels as the ``subarea``
-    attribute (used by the fairness check of backtests). Raises ValueError
-    when nothing is selected.
+    attribute (used by the fairness check of backtests). ``crs`` projects to
+    a given metric CRS (a stored grid's) instead of the data's UTM zone.
+    Raises ValueError when nothing is selected.
     """
     rows = list(
         incidents_for(dataset, params)
@@ -106,6 +107,7 @@ def events_for(dataset: Dataset, params: dict[str, Any]) -> EventSet:
         frame["lat"].to_numpy(np.float64),
         pd.to_datetime(frame["t"], utc=True),
         pd.Categorical(category),
+        crs=crs,
         attributes={"subarea": frame["area"].to_numpy(dtype=object)},
         time_resolution=resolution,
         tz=dataset.tenant.timezone,

@@ -269,8 +269,6 @@ def map_view(request: HttpRequest, slug: str) -> HttpResponse:
             "categories": Category.objects.filter(tenant=tenant),
             "areas": queries.area_choices(dataset) if dataset else [],
             "labels": map_labels(),
-            "tile_url": settings.PROSSIMA["TILE_URL"],
-            "tile_attribution": settings.PROSSIMA.get("TILE_ATTRIBUTION", ""),
         },
     )
 
@@ -339,8 +337,6 @@ def public(request: HttpRequest, slug: str) -> HttpResponse:
                 "giClasses": GI_CLASSES,
             },
             "labels": map_labels(),
-            "tile_url": settings.PROSSIMA["TILE_URL"],
-            "tile_attribution": settings.PROSSIMA.get("TILE_ATTRIBUTION", ""),
         },
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,13 +24,6 @@ from prossima.inclusion.models import AUDIT_PARAMETERS, AuditCampaign
 from prossima.territory.models import Comune, Region
 
 NATIONAL_ROWS = 100
-
-
-def _tiles() -> dict[str, Any]:
-    return {
-        "tile_url": settings.PROSSIMA["TILE_URL"],
-        "tile_attribution": settings.PROSSIMA.get("TILE_ATTRIBUTION", ""),
-    }
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -97,7 +89,6 @@ def comune_index(request: HttpRequest, istat: str) -> HttpResponse:
         "error": error,
         "can_upload": tenant is not None
         and request.user.has_perm("inclusion.manage_indicators", tenant),
-        **_tiles(),
     }
     if doc is not None and tenant is not None:
         context.update(
@@ -167,7 +158,6 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "audits": list(found.audits.all()[:200])
             if request.user.has_perm("inclusion.view_audits", found.tenant)
             else None,
-            **_tiles(),
         },
     )
 
@@ -209,6 +199,5 @@ def audit(request: HttpRequest, pk: int) -> HttpResponse:
             "boundary_url": reverse("api:comune_boundary", args=[found.tenant.comune.istat_code])
             if found.tenant.comune is not None
             else "",
-            **_tiles(),
         },
     )

@@ -61,7 +61,15 @@ def control_suggestions(project: Project) -> list[dict[str, Any]]:
     if project.dataset is None or not project.dataset.incidents.exists():
         return []
     treated = shapely.from_geojson(project.area)
-    events = events_for(project.dataset, {})
+    start = project.start_date.replace(day=1)
+    # Only the year before the start decides the suggestion: read no more than that.
+    since = start.replace(year=start.year - 1)
+    try:
+        events = events_for(
+            project.dataset, {"since": since.isoformat(), "until": project.start_date.isoformat()}
+        )
+    except ValueError:  # no incidents in that year
+        return []
     tenant = project.tenant
     candidates: dict[str, shapely.Geometry] = {}
     if tenant.comune_id is not None:

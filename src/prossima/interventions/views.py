@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -71,8 +70,6 @@ def _map_context(tenant: Organisation) -> dict[str, Any]:
         "boundary_url": reverse("api:comune_boundary", args=[tenant.comune.istat_code])
         if tenant.comune is not None
         else "",
-        "tile_url": settings.PROSSIMA["TILE_URL"],
-        "tile_attribution": settings.PROSSIMA.get("TILE_ATTRIBUTION", ""),
     }
 
 

@@ -89,11 +89,7 @@ def workload_parts(
         return parts
     from prossima.analysis.forecast import make_model
 
-    events = events_for(dataset, {})
-    # Rebuild on the grid's CRS so that cells and events agree.
-    events = type(events).from_lonlat(
-        events.lon, events.lat, events.t, events.category, crs=grid.crs, tz=events.tz
-    )
+    events = events_for(dataset, {}, crs=grid.crs)
     last = pd.Timestamp(int(events.t.max()), tz="UTC")
     origin = last.normalize() + pd.Timedelta(days=1)
     recent = events.between(origin - pd.Timedelta(days=365), origin)

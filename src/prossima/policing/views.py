@@ -8,7 +8,6 @@ import zoneinfo
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -141,8 +140,6 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
                 "saved": _("Saved as a new version."),
                 "error": _("The beats could not be loaded."),
             },
-            "tile_url": settings.PROSSIMA["TILE_URL"],
-            "tile_attribution": settings.PROSSIMA.get("TILE_ATTRIBUTION", ""),
         },
     )
 
