@@ -4,10 +4,9 @@
 (function () {
   "use strict";
 
-  function readJson(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
+  var readJson = window.Prossima.readJson;
+  var getJson = window.Prossima.getJson;
+  var addBoundary = window.Prossima.addBoundary;
 
   function format(text, values) {
     return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
@@ -33,29 +32,7 @@
   }
 
   function baseMap(el) {
-    var map = L.map(el, { preferCanvas: true, scrollWheelZoom: true, maxZoom: 19 });
-    var tileUrl = el.dataset.tileUrl;
-    if (tileUrl) {
-      L.tileLayer(tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    }
-    map.setView([41.9, 12.5], 5);
-    return map;
-  }
-
-  function getJson(url) {
-    return fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); });
-  }
-
-  function addBoundary(map, url) {
-    if (!url) { return Promise.resolve(null); }
-    return getJson(url).then(function (feature) {
-      var layer = L.geoJSON(feature, {
-        style: { color: "#0066cc", weight: 2, fillOpacity: 0, interactive: false }
-      }).addTo(map);
-      map.fitBounds(layer.getBounds(), { padding: [10, 10] });
-      return layer;
-    }).catch(function () { return null; });
+    return window.Prossima.tileMap(el, { preferCanvas: true, scrollWheelZoom: true });
   }
 
   function giColor(classes, value) {

@@ -11,10 +11,7 @@
   var CELL_RADIUS_M = 71;
 
   function baseMap(el) {
-    var map = L.map(el, { scrollWheelZoom: false });
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    }
+    var map = window.Prossima.tileMap(el, { scrollWheelZoom: false });
     if (el.dataset.boundaryAttribution) {
       map.attributionControl.addAttribution(el.dataset.boundaryAttribution);
     }

@@ -2,23 +2,9 @@
 (function () {
   "use strict";
 
-  function baseMap(el) {
-    var map = L.map(el, { maxZoom: 19 });
-    map.setView([41.9, 12.5], 5);
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    }
-    return map;
-  }
+  function baseMap(el) { return window.Prossima.tileMap(el); }
 
-  function boundary(map, url) {
-    if (!url) { return Promise.resolve(null); }
-    return fetch(url).then(function (r) { return r.json(); }).then(function (f) {
-      var layer = L.geoJSON(f, { style: { color: "#0066cc", weight: 2, fillOpacity: 0 }, interactive: false }).addTo(map);
-      map.fitBounds(layer.getBounds());
-      return layer;
-    }).catch(function () { return null; });
-  }
+  function boundary(map, url) { return window.Prossima.addBoundary(map, url); }
 
   // ColorBrewer YlOrRd, light to dark.
   var RAMP = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
@@ -46,7 +32,7 @@
   function auditCells(el) {
     var map = baseMap(el);
     boundary(map, el.dataset.boundaryUrl).then(function () {
-      return fetch(el.dataset.cellsUrl).then(function (r) { return r.json(); });
+      return window.Prossima.getJson(el.dataset.cellsUrl);
     }).then(function (fc) {
       var layer = L.geoJSON(fc, {
         style: function (f) { return { color: "#333", weight: 0.5, fillColor: safetyColour(f.properties.score), fillOpacity: 0.8 }; },

@@ -6,11 +6,7 @@
     if (!window.L) { return; }
     var form = el.closest("form");
     var target = form ? form.querySelector("textarea[data-area-target]") : null;
-    var map = L.map(el, { maxZoom: 19 });
-    map.setView([41.9, 12.5], 5);
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    }
+    var map = window.Prossima.tileMap(el);
     var points = [];
     var shape = null;
     var fitted = false;
@@ -41,7 +37,7 @@
       } catch (e) { /* nothing to show */ }
     }
     if (el.dataset.boundaryUrl) {
-      fetch(el.dataset.boundaryUrl).then(function (r) { return r.json(); }).then(function (f) {
+      window.Prossima.getJson(el.dataset.boundaryUrl).then(function (f) {
         var layer = L.geoJSON(f, { style: { color: "#0066cc", weight: 2, fillOpacity: 0.05 }, interactive: false }).addTo(map);
         fit(layer);
       });

@@ -2,15 +2,8 @@
 (function () {
   "use strict";
 
-  function readJson(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
-
-  function getJson(url) {
-    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); });
-  }
+  var readJson = window.Prossima.readJson;
+  var getJson = window.Prossima.getJson;
 
   function csrfToken() {
     var input = document.querySelector("#edit-form input[name=csrfmiddlewaretoken]");
@@ -22,10 +15,7 @@
     var config = readJson("beats-config");
     var labels = readJson("beats-labels");
     if (!el || !config || !window.L) { return; }
-    var map = L.map(el, { preferCanvas: true, maxZoom: 19 });
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    }
+    var map = window.Prossima.tileMap(el, { preferCanvas: true });
     function colour(beat) { return config.colours[beat % config.colours.length]; }
     el.setAttribute("data-loaded", "false");
     var beatsLayer = null;
