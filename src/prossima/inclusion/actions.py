@@ -87,6 +87,12 @@ def do_upload_indicators(
             % {"file": filename, "bad": ", ".join(bad_codes) or _("none given")}
         )  # fmt: skip
     subareas = {s.code: s for s in tenant.comune.subareas.all()}  # type: ignore[union-attr]
+    if not subareas:
+        raise IndicatorFileError(
+            _("%(comune)s has no sub-areas yet: a manager imports them on the comune's page, "
+              "then the indicators can name them.")
+            % {"comune": tenant.comune}
+        )  # fmt: skip
     errors: list[str] = []
     rows: list[tuple[Any, str, float, int | None]] = []
     for line, raw in enumerate(reader, start=2):
