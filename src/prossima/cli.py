@@ -111,7 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # A stop signal (systemd, docker, kill) must also stop the children, or an
     # orphaned worker would keep taking jobs with code that is no longer served.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    worker = None if args.no_worker else subprocess.Popen(worker_command(2))  # noqa: S603
+    worker = None if args.no_worker else subprocess.Popen(worker_command(2, beat=True))  # noqa: S603
     server: subprocess.Popen[bytes] | None = None
     try:
         if args.dev:
@@ -151,9 +151,9 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def worker_command(concurrency: int) -> list[str]:
-    """Return the command line of a background-job worker."""
-    return [
+def worker_command(concurrency: int, beat: bool = False) -> list[str]:
+    """Return the command line of a background-job worker (with the daily scheduler if asked)."""
+    command = [
         sys.executable,
         "-m",
         "celery",
@@ -169,6 +169,8 @@ def worker_command(concurrency: int) -> list[str]:
         "--without-gossip",
         "--without-mingle",
     ]
+    # Only one scheduler may run, or the daily checks would run once per worker.
+    return [*command, "--beat"] if beat else command
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -184,7 +186,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if stale:
         print(f"{stale} job(s) left running by a stopped worker are now marked failed.")
     try:
-        return subprocess.call(worker_command(args.concurrency))  # noqa: S603
+        return subprocess.call(worker_command(args.concurrency, beat=args.beat))  # noqa: S603
     except KeyboardInterrupt:
         return 0
 
@@ -216,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="run a background-job worker")
     p.add_argument("--concurrency", type=int, default=2, help="jobs run at once (default 2)")
+    p.add_argument(
+        "--beat",
+        action="store_true",
+        help="also run the daily checks' scheduler (exactly one worker must have it)",
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="load the Italian territory and the demo content")

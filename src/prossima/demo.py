@@ -7,8 +7,10 @@ organisations and people are illustrative: every demo organisation is marked
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -399,6 +401,137 @@ def load_demo_services(orgs: dict[str, Organisation]) -> int:
     return created
 
 
+def load_demo_assets(orgs: dict[str, Organisation]) -> int:
+    """Import the illustrative agency files for the demo comune and give some a reuse.
+
+    Every asset is made up (codes with DEMO, streets that do not exist) and
+    marked illustrative; dates are set relative to today so that the alerts a
+    comune would see (an idle asset, a concession about to expire, one expired,
+    a yearly report overdue) are there whenever the demo is loaded. Returns
+    the number of assets added (0 when already loaded).
+    """
+    from django.test.utils import override_settings
+
+    from prossima.assets import actions, agency
+    from prossima.assets.models import Asset, HolderKind, Purpose, Stage
+
+    tenant = orgs["comune"]
+    assert tenant.comune is not None
+    if Asset.objects.filter(comune=tenant.comune, is_illustrative=True).exists():
+        return 0
+    folder = Path(actions.__file__).parent / "data"
+    # The demo's managers have .invalid addresses: nobody to e-mail the alerts to.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        for name in (
+            "immobili_destinati_illustrativo.csv",
+            "aziende_destinate_illustrativo.csv",
+            "beni_in_gestione_illustrativo.csv",
+        ):
+            raw = (folder / name).read_bytes()
+            header, rows = agency.read_table(agency.decode(raw), name)
+            actions.do_import_assets(
+                None,
+                raw=raw,
+                filename=name,
+                file_kind=agency.guess_file_kind(header, rows),
+                columns=agency.guess_columns(header),
+                scope=[tenant.comune],
+                organisation=tenant,
+            )
+        Asset.objects.filter(code__contains="-DEMO-").update(is_illustrative=True)
+        today = actions.today()
+
+        def asset(code: str) -> Asset:
+            return Asset.objects.get(code=code)
+
+        def hand_over(code: str, on: dt.date) -> Asset:
+            return actions.do_record_stage(None, asset(code), Stage.HANDED_OVER, on)
+
+        def grant(code: str, starts_on: dt.date, months: int, holder: str, title: str) -> Any:
+            return actions.do_grant_concession(
+                None,
+                asset(code),
+                holder=holder,
+                holder_kind=HolderKind.COOPERATIVE,
+                act_reference="Atto illustrativo n. 1",
+                subject="Concessione in comodato d'uso gratuito (esempio illustrativo)",
+                purpose=Purpose.SOCIAL,
+                starts_on=starts_on,
+                duration_months=months,
+                project_title=title,
+                goals="Esempio illustrativo della demo: nessun progetto reale.",
+                beneficiaries="Esempio illustrativo",
+            )
+
+        def reports(concession: Any, years: list[int]) -> None:
+            for year in years:
+                actions.do_record_report(
+                    None,
+                    concession,
+                    year_number=year,
+                    received_on=actions.add_months(concession.starts_on, 12 * year + 1),
+                    summary="Relazione annuale illustrativa.",
+                    people_reached=10 * year,
+                )
+
+        # A villa whose concession ends in about two months: "concession expiring".
+        hand_over("I-BO-DEMO-002", dt.date(2018, 3, 1))
+        start = actions.add_months(today, -94).replace(day=1)
+        villa = grant(
+            "I-BO-DEMO-002", start, 96, "Cooperativa illustrativa Il Ponte", "Casa per l'autonomia"
+        )
+        reports(villa, actions.years_due(villa, today))
+        # A shop in use whose last yearly report is missing: "report overdue".
+        hand_over("I-BO-DEMO-003", dt.date(2019, 1, 15))
+        shop = grant(
+            "I-BO-DEMO-003",
+            dt.date(2019, 6, 1),
+            120,
+            "Associazione illustrativa Emporio",
+            "Emporio solidale",
+        )
+        reports(shop, actions.years_due(shop, today)[:-1])
+        # A flat the comune uses itself.
+        hand_over("I-BO-DEMO-006", dt.date(2016, 9, 1))
+        actions.do_set_direct_use(
+            None, asset("I-BO-DEMO-006"), dt.date(2016, 10, 1), "Alloggio di emergenza abitativa"
+        )
+        # Land whose concession expired with no new use: "concession expired".
+        hand_over("I-BO-DEMO-005", dt.date(2021, 5, 1))
+        land = grant(
+            "I-BO-DEMO-005",
+            dt.date(2021, 6, 1),
+            36,
+            "Cooperativa illustrativa Orti",
+            "Orti sociali",
+        )
+        reports(land, actions.years_due(land, today))
+        # A flat idle since its handover, with a call for proposals open: "idle".
+        flat = hand_over("I-BO-DEMO-001", dt.date(2020, 2, 10))
+        actions.do_create_call(
+            None,
+            flat,
+            title="Avviso illustrativo per il riutilizzo sociale",
+            description=(
+                "Esempio illustrativo della demo: la comunità propone un uso sociale "
+                "dell'appartamento."
+            ),
+            closes_on=today + dt.timedelta(days=45),
+            publish=True,
+        )
+        actions.do_submit_proposal(
+            None,
+            flat,
+            title="Spazio compiti per ragazzi (proposta illustrativa)",
+            description="Proposta illustrativa della demo.",
+            beneficiaries="Ragazzi 11-14 anni del quartiere",
+            organisation_name="Associazione illustrativa di quartiere",
+            contact_name="Persona illustrativa",
+            contact_email="proposte@demo.invalid",
+        )
+    return Asset.objects.filter(comune=tenant.comune, is_illustrative=True).count()
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -412,6 +545,9 @@ def load_demo(
     load_demo_runs(orgs["toronto"], progress)
     load_demo_beats(orgs["toronto"], progress)
     load_demo_services(orgs)
+    assets = load_demo_assets(orgs)
+    if assets:
+        progress(f"  {assets} illustrative confiscated assets for the demo comune")
     created = load_demo_reports(orgs)
     if created:
         progress(f"  {created} illustrative citizen reports for the demo comune")

@@ -36,6 +36,8 @@ PUBLIC_PERMS = (
     "inclusion.view_indicators",
     "inclusion.view_audit_map",
     "inclusion.view_service",
+    "assets.view_public_list",
+    "assets.propose_reuse",
 )
 
 RESTRICTED_ROLES = {Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
@@ -125,6 +127,13 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return (own and role in {Role.SOCIAL_WORKER, Role.MANAGER, Role.ADMINISTRATOR}) or (
             relation in ("association", "institute") and role in AGGREGATE_ROLES
         )
+    # Confiscated assets of the comune of Bologna.
+    if perm == "assets.view_asset":
+        return own and role in RESTRICTED_ROLES
+    if perm in ("assets.manage_asset", "assets.view_proposal"):
+        return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "assets.view_national":
+        return relation in ("association", "institute") and role in AGGREGATE_ROLES
     if perm in PUBLIC_PERMS:
         return True
     raise AssertionError(f"no expectation written for {perm}")
@@ -174,6 +183,12 @@ PERMS = [
     "inclusion.view_referral",
     "inclusion.update_referral",
     "inclusion.view_referral_outcomes",
+    "assets.view_public_list",
+    "assets.propose_reuse",
+    "assets.view_asset",
+    "assets.manage_asset",
+    "assets.view_proposal",
+    "assets.view_national",
 ]
 REFERRAL_PERMS = {"inclusion.view_referral", "inclusion.update_referral"}
 
@@ -293,7 +308,7 @@ def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
         return world_referral(world)
     if perm in REPORT_PERMS:
         return world_report(world)
-    if perm.startswith("territory."):
+    if perm.startswith(("territory.", "assets.")):
         return bologna
     if perm.startswith("jobs."):
         return world["job"]

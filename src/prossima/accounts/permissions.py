@@ -256,6 +256,20 @@ def manages_comune(user: Any, comune: Any) -> bool:
     )
 
 
+@rules.predicate
+def works_on_comune(user: Any, comune: Any) -> bool:
+    """Return whether the user sees the restricted data of a tenant governing this comune."""
+    if comune is None:
+        return False
+    for membership in memberships_of(user):
+        if membership.role not in RESTRICTED_ROLES:
+            continue
+        tenant = tenant_of(membership.organisation)
+        if tenant is not None and tenant.comune_id == comune.pk:
+            return True
+    return False
+
+
 # Citizen reports: the tenant organisation's own moderators and managers moderate;
 # the organisation a report is routed to handles it, and so do the tenant's managers.
 REPORT_MODERATING_ROLES = frozenset({Role.MODERATOR, Role.MANAGER, Role.ADMINISTRATOR})
@@ -359,6 +373,15 @@ rules.add_perm(
     "inclusion.view_referral_outcomes",
     is_platform_admin | sees_all_aggregates | is_social_worker_of | manages_tenant,
 )
+# Confiscated assets (object: the comune). The registry's public part is the list
+# the law asks every comune to publish; condition, value, notes and proposers'
+# contact details stay with the comune.
+rules.add_perm("assets.view_public_list", rules.always_allow)
+rules.add_perm("assets.propose_reuse", rules.always_allow)
+rules.add_perm("assets.view_asset", is_platform_admin | works_on_comune)
+rules.add_perm("assets.manage_asset", is_platform_admin | manages_comune)
+rules.add_perm("assets.view_proposal", is_platform_admin | manages_comune)
+rules.add_perm("assets.view_national", is_platform_admin | sees_all_aggregates)
 rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
 rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
@@ -492,6 +515,55 @@ DATA_KINDS: dict[str, DataKind] = {
         "incidents.change_report_status",
         "Status changes and staff comments: public once the report is published, shown with "
         "the organisation's name, never the staff member's.",
+    ),
+    "assets.asset": DataKind(
+        "assets.asset",
+        "restricted",
+        "assets.view_asset",
+        "assets.manage_asset",
+        "The comune's staff see the whole record; the public sees the list the law asks "
+        "for (consistency, destination, use, concession), never value, condition or notes.",
+    ),
+    "assets.concession": DataKind(
+        "assets.concession",
+        "public",
+        "assets.view_public_list",
+        "assets.manage_asset",
+        "Holder, act, subject and duration are published by law (art. 48 c.3 D.Lgs. 159/2011).",
+    ),
+    "assets.concessionreport": DataKind(
+        "assets.concessionreport",
+        "restricted",
+        "assets.view_asset",
+        "assets.manage_asset",
+    ),
+    "assets.assetalert": DataKind(
+        "assets.assetalert",
+        "restricted",
+        "assets.view_asset",
+        "assets.manage_asset",
+        "Also listed, per comune, to the association in the national view.",
+    ),
+    "assets.assetimport": DataKind(
+        "assets.assetimport", "restricted", "assets.view_asset", "assets.manage_asset"
+    ),
+    "assets.pendingrow": DataKind(
+        "assets.pendingrow", "restricted", "assets.view_asset", "assets.manage_asset"
+    ),
+    "assets.reusecall": DataKind(
+        "assets.reusecall",
+        "public",
+        "assets.view_public_list",
+        "assets.manage_asset",
+        "Drafts are seen by the comune's staff only.",
+    ),
+    "assets.reuseproposal": DataKind(
+        "assets.reuseproposal",
+        "personal",
+        "assets.view_proposal",
+        "assets.manage_asset",
+        "Proposers' names and e-mails are seen by the comune's managers only; the outcome "
+        "published names the selected proposal's title and organisation.",
     ),
     "jobs.job": DataKind(
         "jobs.job",

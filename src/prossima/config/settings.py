@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from prossima.config.env import embedded_secret_key, env_bool, env_int, env_list
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "prossima.policing",
     "prossima.interventions",
     "prossima.inclusion",
+    "prossima.assets",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +191,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 # Job state lives in the database (jobs.Job), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True
+# Daily checks (asset alerts, call deadlines) each morning, local time. The
+# scheduler runs inside one worker: `prossima serve` starts it, and in
+# production exactly one `prossima worker --beat` must run.
+CELERY_TIMEZONE = "Europe/Rome"
+CELERY_BEAT_SCHEDULE = {
+    "asset-daily-checks": {
+        "task": "prossima.assets.daily_checks",
+        "schedule": crontab(hour=6, minute=0),
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Acknowledge on receipt: a killed worker's job is marked failed and retried by a
 # person, never silently run twice.
 CELERY_TASK_ACKS_LATE = False
@@ -239,6 +252,14 @@ PROSSIMA: dict[str, Any] = {
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none),
     # so the rate limit counts clients, not the proxy.
     "TRUSTED_PROXY_HOPS": env_int("PROSSIMA_TRUSTED_PROXY_HOPS", 0),
+    # Confiscated assets: an asset handed over without concession or use for this
+    # many months is idle (the national agency's monitoring uses one year); a
+    # concession ending within this many days is flagged so that the comune has a
+    # quarter to renew it or call for proposals; a yearly reuse report is overdue
+    # this many days after the year it covers.
+    "ASSET_IDLE_MONTHS": env_int("PROSSIMA_ASSET_IDLE_MONTHS", 12),
+    "ASSET_EXPIRY_NOTICE_DAYS": env_int("PROSSIMA_ASSET_EXPIRY_NOTICE_DAYS", 90),
+    "ASSET_REPORT_GRACE_DAYS": env_int("PROSSIMA_ASSET_REPORT_GRACE_DAYS", 60),
 }
 
 LOGGING = {

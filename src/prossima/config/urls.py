@@ -14,6 +14,7 @@ urlpatterns = [
     path("policing/", include("prossima.policing.urls")),
     path("interventions/", include("prossima.interventions.urls")),
     path("inclusion/", include("prossima.inclusion.urls")),
+    path("assets/", include("prossima.assets.urls")),
     path("jobs/", include("prossima.jobs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,16 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from prossima.accounts.models import Organisation
 from prossima.incidents.models import CitizenReport, Dataset
 from prossima.interventions.models import ProjectKind
-
-
-def _style(form: forms.Form) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            continue
-        widget.attrs.setdefault(
-            "class", "form-select" if isinstance(widget, forms.Select) else "form-control"
-        )
+from prossima.web.forms import style_fields
 
 
 class ProjectForm(forms.Form):
@@ -72,7 +63,7 @@ class ProjectForm(forms.Form):
         reports = self.fields["reports"]
         assert isinstance(reports, forms.ModelChoiceField)
         reports.queryset = CitizenReport.objects.filter(tenant=tenant).order_by("-created_at")
-        _style(self)
+        style_fields(self)
 
 
 class EvaluationForm(forms.Form):
@@ -101,4 +92,4 @@ class EvaluationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_fields(self)

@@ -73,6 +73,7 @@ MODULES: tuple[Module, ...] = (
             "public list every comune must publish."
         ),
         _("Reuse of assets confiscated from organised crime."),
+        "assets:index",
     ),
     Module(
         "counterfeit",
