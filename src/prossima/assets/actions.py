@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -633,25 +634,49 @@ class ImportRefusedError(Exception):
 
 
 class ComuneMatcher:
-    """Find a comune by ISTAT code, or by name with the province to tell namesakes apart."""
+    """Find a comune by ISTAT code, or by name with the province to tell namesakes apart.
+
+    Names are compared without case, accents, spaces or punctuation, so that
+    the agency's "CANICATTI'", "REGGIO NELL'EMILIA" or "RUFFRE'-MENDOLA" find
+    Canicattì, Reggio nell'Emilia and Ruffrè-Mendola; "S." and "SS." are tried
+    as San, Santa, Santo, Sant' and Santi, Santissimo; bilingual names match
+    on either language. A full name wins over one language of a bilingual name.
+    """
+
+    ABBREVIATIONS = (
+        (re.compile(r"^ss\.\s*"), ("santi ", "santissimo ")),
+        (re.compile(r"^s\.\s*"), ("san ", "santa ", "santo ", "sant'")),
+    )
 
     def __init__(self) -> None:
         self.by_code: dict[str, Comune] = {}
         self.by_name: dict[str, list[Comune]] = {}
+        self.by_part: dict[str, list[Comune]] = {}
         for comune in Comune.objects.select_related("province"):
             self.by_code[comune.istat_code] = comune
-            names = {comune.name, *comune.name.replace("-", "/").split("/")}
-            for name in names:
-                key = self.key(name)
-                if key:
-                    self.by_name.setdefault(key, []).append(comune)
+            self.by_name.setdefault(self.key(comune.name), []).append(comune)
+            if "/" in comune.name:
+                for part in comune.name.split("/"):
+                    self.by_part.setdefault(self.key(part), []).append(comune)
 
     @staticmethod
     def key(name: str) -> str:
-        """Return the comparable form of a comune's name (case, accents, apostrophes)."""
-        text = agency.normalise(name).replace("'", " ").replace("`", " ")
-        text = text.replace("s. ", "san ").replace("st. ", "santo ")
-        return " ".join(text.split())
+        """Return the comparable form of a name: letters and digits only, no accents."""
+        return re.sub(r"[^a-z0-9]", "", agency.normalise(name).replace("ß", "ss"))
+
+    def _keys(self, name: str) -> list[str]:
+        text = agency.normalise(name)
+        for pattern, expansions in self.ABBREVIATIONS:
+            if pattern.match(text):
+                return [self.key(pattern.sub(e, text, count=1)) for e in expansions]
+        return [self.key(text)]
+
+    def _province_matches(self, comune: Comune, province: str) -> bool:
+        wanted = self.key(province)
+        names = {comune.province.name, *comune.province.name.split("/")}
+        return wanted == comune.province.abbreviation.lower() or any(
+            wanted == self.key(n) for n in names
+        )
 
     def match(self, values: dict[str, Any]) -> tuple[Comune | None, str]:
         """Return the comune of a row, or None with the reason."""
@@ -662,25 +687,27 @@ class ComuneMatcher:
                 return None, _("no comune has ISTAT code %(code)s") % {"code": code}
             return found, ""
         name = values.get("comune", "")
-        candidates = list({c.pk: c for c in self.by_name.get(self.key(name), [])}.values())
+        candidates: dict[int, Comune] = {}
+        for index in (self.by_name, self.by_part):
+            for key in self._keys(name):
+                candidates.update({c.pk: c for c in index.get(key, [])})
+            if candidates:
+                break
         if not candidates:
             return None, _("no comune is called “%(name)s”") % {"name": name}
-        if len(candidates) > 1:
-            province = agency.normalise(values.get("province", ""))
-            narrowed = [
-                c
-                for c in candidates
-                if province
-                and province in (agency.normalise(c.province.name), c.province.abbreviation.lower())
-            ]
+        namesakes = list(candidates.values())
+        province = values.get("province", "")
+        if len(namesakes) > 1 and province:
+            narrowed = [c for c in namesakes if self._province_matches(c, province)]
             if len(narrowed) == 1:
                 return narrowed[0], ""
+        if len(namesakes) > 1:
             return None, _("%(count)s comuni are called “%(name)s”: %(which)s") % {
-                "count": len(candidates),
+                "count": len(namesakes),
                 "name": name,
-                "which": ", ".join(str(c) for c in candidates),
+                "which": ", ".join(str(c) for c in namesakes),
             }
-        return candidates[0], ""
+        return namesakes[0], ""
 
 
 def _apply(asset: Asset, values: dict[str, Any]) -> bool:
