@@ -7,6 +7,7 @@ on events before its origin (rolling origin, refit every week unless
 
     .venv/bin/python benchmarks/bench_forecast.py                  # all categories
     .venv/bin/python benchmarks/bench_forecast.py --category "Break and Enter"
+    .venv/bin/python benchmarks/bench_forecast.py --category "Break and Enter" --own-category-only
     .venv/bin/python benchmarks/bench_forecast.py --sepp-fit       # SEPP fit time, 2 years
     .venv/bin/python benchmarks/bench_forecast.py --models all --json out.json
 
@@ -62,6 +63,12 @@ def main() -> int:
     p.add_argument("--horizon", default="7")
     p.add_argument("--cell", type=float, default=150.0)
     p.add_argument("--refit-every", type=int, default=1)
+    p.add_argument(
+        "--own-category-only",
+        action="store_true",
+        help="with --category, do not give the models the other offence types (as before the "
+        "all-types prior)",
+    )
     p.add_argument("--json", help="write the backtest JSON here")
     p.add_argument("--sepp-fit", action="store_true", help="only time the SEPP fit on 2 years")
     args = p.parse_args()
@@ -72,7 +79,10 @@ def main() -> int:
     if args.sepp_fit:
         _sepp_fit(events)
         return 0
+    all_types = None
     if args.category:
+        # As the CLI does: the default model sees every offence type as a prior.
+        all_types = None if args.own_category_only else events
         events = events.of_category(args.category)
     chosen = list(MODELS) if args.models == "all" else args.models.split(",")
     specs = [*BASELINES, *[m for m in chosen if m not in BASELINES]]
@@ -85,6 +95,7 @@ def main() -> int:
         args.horizon,
         cell_size=args.cell,
         refit_every=args.refit_every,
+        all_types=all_types,
     )
     total = time.perf_counter() - t0
     best = max(BASELINES, key=lambda b: res.mean(b, "pai")[0.01])

@@ -11,6 +11,11 @@ event, so a model can never be handed events from the period it forecasts.
 without re-learning the parameters, which is what a backtest that refits only
 every k periods uses.
 
+``fit`` and ``update`` optionally take ``all_types``: the events of every
+offence type, of which ``events`` is a selection (``--category``). Models that
+use a cell's overall activity as a prior for one offence type read it as
+``all_types_`` (``None`` when not given); the look-ahead guard covers it too.
+
 Times are handled as float days since 1970-01-01 UTC; ``origin`` is an aware
 timestamp (or a date string, read in the events' local time zone) and
 ``horizon`` a number of days or a calendar form such as ``"1M"`` or ``"2W"``.
@@ -202,8 +207,16 @@ class BaseForecaster(abc.ABC):
         """Return how many days of events before the origin the model needs."""
         return 0.0
 
-    def fit(self, events: EventSet, grid: Grid) -> BaseForecaster:
-        """Validate ``events`` and ``grid``, keep the in-grid history, learn and return self."""
+    def fit(
+        self, events: EventSet, grid: Grid, all_types: EventSet | None = None
+    ) -> BaseForecaster:
+        """Validate ``events`` and ``grid``, keep the in-grid history, learn and return self.
+
+        ``all_types``: optionally the events of every offence type over the same
+        dates (``events`` being one category of them), for models that use a
+        cell's overall activity as a prior; like ``events``, only what precedes
+        the origin may be given.
+        """
         if not isinstance(events, EventSet):
             raise TypeError(f"events must be an EventSet, got {type(events).__name__}.")
         if not isinstance(grid, Grid):
@@ -216,24 +229,29 @@ class BaseForecaster(abc.ABC):
                 "No events fall inside the grid's study area; check the boundary, "
                 "the category and the dates."
             )
-        return self._fit_on(history, grid)
+        return self._fit_on(history, grid, _all_types_history(all_types, grid))
 
-    def _fit_on(self, history: History, grid: Grid) -> BaseForecaster:
+    def _fit_on(
+        self, history: History, grid: Grid, all_types: History | None = None
+    ) -> BaseForecaster:
         """Learn from an already prepared history (used by ``fit`` and by ensembles)."""
         self._validate_params()
         self.grid_ = grid
         self.history_ = history
+        self.all_types_ = all_types
         self.rng_ = np.random.default_rng(getattr(self, "seed", None))
         self._fit()
         return self
 
-    def update(self, events: EventSet) -> BaseForecaster:
-        """Replace the history with ``events`` without re-learning the parameters."""
+    def update(self, events: EventSet, all_types: EventSet | None = None) -> BaseForecaster:
+        """Replace the history (and ``all_types_`` if given) without re-learning parameters."""
         self._check_fitted()
         history = History.from_events(events, self.grid_)
         if len(history) == 0:
             raise ValueError("No events fall inside the grid's study area.")
         self.history_ = history
+        if all_types is not None:
+            self.all_types_ = _all_types_history(all_types, self.grid_)
         return self
 
     def predict(self, origin: Any, horizon: float | str = 7.0) -> np.ndarray:
@@ -258,6 +276,9 @@ class BaseForecaster(abc.ABC):
         end = horizon_end(start, horizon, tz)
         o = to_days(start)
         last = float(self.history_.days[-1])
+        extra: History | None = getattr(self, "all_types_", None)
+        if extra is not None and len(extra):
+            last = max(last, float(extra.days[-1]))
         if o <= last:
             raise ValueError(
                 f"origin {start} is not after the last fitted event "
@@ -285,6 +306,18 @@ class BaseForecaster(abc.ABC):
     def _explain(self, hist: History, origin: float, horizon: float, cell: int) -> dict[str, Any]:
         scores = self._predict(hist, origin, horizon)
         return {"score": float(scores[cell]), "parts": []}
+
+
+def _all_types_history(events: EventSet | None, grid: Grid) -> History | None:
+    """Return the in-grid history of every offence type, or None when not given or empty."""
+    if events is None:
+        return None
+    if not isinstance(events, EventSet):
+        raise TypeError(f"all_types must be an EventSet, got {type(events).__name__}.")
+    if events.crs != grid.crs:
+        raise ValueError(f"all_types events are in {events.crs} but the grid is in {grid.crs}.")
+    history = History.from_events(events, grid)
+    return history if len(history) else None
 
 
 # --- raster helpers -----------------------------------------------------------

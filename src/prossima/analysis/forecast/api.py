@@ -166,12 +166,15 @@ def forecast(
     cell_size: float = 150.0,
     boundary: BaseGeometry | None = None,
     grid: Grid | None = None,
+    all_types: EventSet | None = None,
 ) -> Forecast:
     """Forecast ``[origin, origin + horizon)`` using only events strictly before ``origin``.
 
     The grid is laid over ``boundary`` when given, else over the events
     before the origin (or ``grid`` is used as is, for backtests that score
-    every period on the same cells).
+    every period on the same cells). ``all_types``: the events of every
+    offence type when ``events`` is one category of them (the default
+    ensemble uses them as a prior); they are cut at the origin too.
     """
     start = to_timestamp(origin, events.tz)
     end = horizon_end(start, horizon, events.tz)
@@ -181,7 +184,7 @@ def forecast(
     past = events.before(start)
     if grid is None:
         grid = Grid.from_events(past, cell_size, boundary)
-    est.fit(past, grid)
+    est.fit(past, grid, all_types.before(start) if all_types is not None else None)
     scores = est.predict(start, (to_days(end) - to_days(start)))
     ranks = rankdata(-scores, method="min").astype(np.int64)
     return Forecast(grid=grid, scores=scores, ranks=ranks, model=est, origin=start, end=end)

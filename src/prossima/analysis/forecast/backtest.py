@@ -232,13 +232,16 @@ def backtest(
     boundary: BaseGeometry | None = None,
     subarea: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    all_types: EventSet | None = None,
 ) -> BacktestResult:
     """Run a rolling-origin backtest of ``models`` (specs) over ``[test_start, test_end]``.
 
     ``test_end`` is inclusive as a date: periods run while they end on or
     before the end of that local day. ``subarea`` names the event attribute
     used for the fairness check (default: the first of Neighbourhood,
-    LSOA code, LSOA name, subarea present in the data).
+    LSOA code, LSOA name, subarea present in the data). ``all_types``: the
+    events of every offence type when ``events`` is one category of them;
+    each model is given those strictly before its origin (see ``fit``).
     """
     tz = events.tz
     start = to_timestamp(test_start, tz)
@@ -281,6 +284,8 @@ def backtest(
     order = np.argsort(events.t, kind="stable")
     sorted_events = events.select(order)
     t_sorted = sorted_events.t
+    if all_types is not None:
+        all_sorted = all_types.select(np.argsort(all_types.t, kind="stable"))
     n_p, n_c = len(origins), len(coverages)
     metrics = {s: {m: np.full((n_p, n_c), np.nan) for m in METRICS} for s in specs}
     fit_s = dict.fromkeys(specs, 0.0)
@@ -298,6 +303,10 @@ def backtest(
         e64 = np.datetime64(e.tz_convert("UTC").tz_localize(None).as_unit("ns"))
         cut = int(np.searchsorted(t_sorted, o64, "left"))
         hist = sorted_events.select(np.arange(cut))
+        others = None
+        if all_types is not None:
+            n_before = int(np.searchsorted(all_sorted.t, o64, "left"))
+            others = all_sorted.select(np.arange(n_before))
         nxt = sorted_events.select(np.arange(cut, int(np.searchsorted(t_sorted, e64, "left"))))
         cells = grid.assign(nxt)
         outside += int((cells < 0).sum())
@@ -310,9 +319,9 @@ def backtest(
             if k % refit_every == 0 or spec not in fitted:
                 est = make_model(spec)
                 configure_horizon(est, h_days)
-                fitted[spec] = est.fit(hist, grid)
+                fitted[spec] = est.fit(hist, grid, others)
             else:
-                fitted[spec].update(hist)
+                fitted[spec].update(hist, others)
             t1 = time.perf_counter()
             scores = fitted[spec].predict(o, h_days)
             t2 = time.perf_counter()
@@ -324,7 +333,7 @@ def backtest(
                     metrics[spec][m][k] = [res[m][c] for c in coverages]
             flags[spec].append(flagged_cells(scores, min(coverages)))
             if hasattr(fitted[spec], "weights_"):
-                names = [m.name for m in fitted[spec].components_]
+                names = fitted[spec].component_labels_
                 weights.setdefault(spec, []).append(
                     dict(zip(names, map(float, fitted[spec].weights_), strict=True))
                 )

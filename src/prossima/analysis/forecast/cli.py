@@ -73,7 +73,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--category",
         help="forecast only this offence type (one or several, comma separated), "
-        "e.g. 'Break and Enter' (default: all events)",
+        "e.g. 'Break and Enter' (default: all events); the events of every type are "
+        "still given to the models, and the default ensemble may use them as a prior",
     )
     p.add_argument("--category-column", help="generic format: column with the type of offence")
     p.add_argument("--cell", type=float, default=150.0, help="cell side in metres (default: 150)")

@@ -24,12 +24,18 @@ from prossima.analysis.progress import Progress
 __all__ = ["run_backtest", "run_forecast"]
 
 
-def _events(args: argparse.Namespace) -> tuple[EventSet, Any]:
-    """Read the input with the shared reader, then keep ``--category`` if given."""
+def _events(args: argparse.Namespace) -> tuple[EventSet, Any, EventSet | None]:
+    """Read the input with the shared reader, then keep ``--category`` if given.
+
+    Returns the events to forecast, the boundary, and with ``--category`` the
+    events of every type (which the default model uses as a prior), else None.
+    """
     ns = copy.copy(args)
     ns.category = args.category_column
     _, events, boundary = read_input(ns)
+    all_types = None
     if args.category:
+        all_types = events
         names = [c.strip() for c in args.category.split(",") if c.strip()]
         known = [str(c) for c in events.category.categories]
         unknown = [n for n in names if n not in known]
@@ -41,7 +47,7 @@ def _events(args: argparse.Namespace) -> tuple[EventSet, Any]:
         events = events.of_category(*names)
         if len(events) == 0:
             raise UsageError(f"--category {args.category!r} selects no events.")
-    return events, boundary
+    return events, boundary, all_types
 
 
 def _check_horizon(text: str, tz: str) -> None:
@@ -81,11 +87,19 @@ def run_forecast(args: argparse.Namespace) -> int:
         raise UsageError("--out is required: the GeoJSON file to write.")
     if not args.cell > 0:
         raise UsageError(f"--cell must be a positive number of metres, got {args.cell}.")
-    events, boundary = _events(args)
+    events, boundary, all_types = _events(args)
     _check_horizon(args.horizon, events.tz)
     origin = _timestamp(args.origin, events.tz, "--origin")
     try:
-        fc = forecast(events, origin, _horizon_value(args.horizon), args.model, args.cell, boundary)
+        fc = forecast(
+            events,
+            origin,
+            _horizon_value(args.horizon),
+            args.model,
+            args.cell,
+            boundary,
+            all_types=all_types,
+        )
     except ValueError as exc:
         msg = str(exc)
         if msg.startswith("origin "):
@@ -160,7 +174,7 @@ def run_backtest(args: argparse.Namespace) -> int:
         specs.insert(0, args.baseline)
     if not args.cell > 0:
         raise UsageError(f"--cell must be a positive number of metres, got {args.cell}.")
-    events, boundary = _events(args)
+    events, boundary, all_types = _events(args)
     _check_horizon(args.horizon, events.tz)
     _timestamp(args.test_start, events.tz, "--test-start")
     _timestamp(args.test_end, events.tz, "--test-end")
@@ -178,6 +192,7 @@ def run_backtest(args: argparse.Namespace) -> int:
             boundary=boundary,
             subarea=args.subarea,
             progress=progress,
+            all_types=all_types,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -27,6 +27,15 @@ prospective maps smooth over 300-400 m, which on snapped data spreads risk to
 cells without any intersection, and scored 25-35 % below the naive baseline
 on Toronto); 8 validation periods (two months of weeks, enough to average out
 weekly noise); 1, 2, 5 and 10 % coverage.
+
+A fourth default component, the same long-memory count over the events of
+every offence type (``LONG_MEMORY_ALL_TYPES``), takes part only when ``fit``
+is given ``all_types`` (a forecast of one category, e.g. ``--category``): a
+cell's overall activity is a prior for where that category happens (Mohler
+2014, *International Journal of Forecasting* 30, used other crime types as
+leading indicators), and its weight is learned like the others, so a city
+where it does not help gives it none. Without ``all_types`` it is dropped
+(listed in ``dropped_components_``) and the blend is the three-component one.
 """
 
 from __future__ import annotations
@@ -36,15 +45,19 @@ from typing import Any
 
 import numpy as np
 
+from prossima.analysis.events import EventSet
 from prossima.analysis.forecast._base import BaseForecaster, History
 
-__all__ = ["LONG_MEMORY", "Ensemble"]
+__all__ = ["LONG_MEMORY", "LONG_MEMORY_ALL_TYPES", "Ensemble"]
 
 # Exponentially weighted count of distinct event days per cell over five years
 # (see Retrospective): the long-memory micro-place signal. The time scale was
 # compared on 2018 and on 2019 Toronto origins (365 to 1,500 days within 1 % of
 # each other); 730 days is a round middle value, not a tuned optimum.
 LONG_MEMORY = "retrospective:window_days=1825:time_scale_days=730:count=days"
+# The same signal over every offence type, for forecasts of one category (see above).
+LONG_MEMORY_ALL_TYPES = LONG_MEMORY + ":pool=all_types"
+DEFAULT_COMPONENTS = f"{LONG_MEMORY},sepp,boosted,{LONG_MEMORY_ALL_TYPES}"
 
 
 def _simplex(n: int, step: float) -> np.ndarray:
@@ -80,7 +93,8 @@ def _normalise(s: np.ndarray) -> np.ndarray:
 class Ensemble(BaseForecaster):
     """Blend component models with weights learned on the periods just before the origin.
 
-    Fitted attributes: ``components_`` (fitted models), ``weights_``,
+    Fitted attributes: ``components_`` (fitted models), ``component_labels_`` (their
+    names, or specs where a name repeats), ``weights_``,
     ``weights_source_``, ``validation_hit_rate_`` (mean hit rate of the chosen
     weights), ``validation_origins_``, ``dropped_components_`` (components that
     could not be fitted before the validation window, with the reason).
@@ -90,7 +104,8 @@ class Ensemble(BaseForecaster):
     source = "Bates & Granger (1969); weights chosen on a validation window before the origin"
     param_docs = {
         "components": "comma-separated model specs (default: the long-memory retrospective "
-        f"{LONG_MEMORY}, sepp and boosted)",
+        f"{LONG_MEMORY}, sepp, boosted, and the same count over every offence type, used only "
+        "when the events of every type are given, e.g. with --category)",
         "horizon_days": "length of each validation period in days (default 7; the CLI sets it "
         "to --horizon)",
         "validation_periods": "number of periods before the origin used to learn the weights "
@@ -102,7 +117,7 @@ class Ensemble(BaseForecaster):
 
     def __init__(
         self,
-        components: str = LONG_MEMORY + ",sepp,boosted",
+        components: str = DEFAULT_COMPONENTS,
         horizon_days: float = 7.0,
         validation_periods: int = 8,
         weight_step: float = 0.1,
@@ -171,14 +186,20 @@ class Ensemble(BaseForecaster):
             )
         early = hist.until(split)
         comps: list[BaseForecaster] = []
+        labels: list[str] = []
         dropped: dict[str, str] = {}
-        for m in self._make():
+        for spec, m in zip(self._names(), self._make(), strict=True):
+            label = spec if m.name in labels else m.name
             # Data with gaps (police.uk months) can leave a component too little history
-            # before the split; the blend then goes on with the others and says so.
+            # before the split, and a component over every offence type needs them; the
+            # blend then goes on with the others and says so.
             try:
-                comps.append(m._fit_on(early, self.grid_))
+                # The all-types history reaches the origin, but components only read
+                # events before each period they predict, as with ``hist.until(o)``.
+                comps.append(m._fit_on(early, self.grid_, self.all_types_))
+                labels.append(label)
             except ValueError as exc:
-                dropped[m.name] = str(exc)
+                dropped[label] = str(exc)
         if not comps:
             raise ValueError(
                 "ensemble: no component could be fitted on the events before the validation "
@@ -213,8 +234,16 @@ class Ensemble(BaseForecaster):
             self.weights_source_ = f"validation on {len(useful)} periods before the origin"
             self.validation_hit_rate_ = float(score[best_i])
         self.components_ = comps
+        self.component_labels_ = labels
         self.weights_ = best
         self.validation_origins_ = np.asarray(origins)
+
+    def update(self, events: EventSet, all_types: EventSet | None = None) -> Ensemble:
+        """Replace the history (and the all-types events) of the blend and its components."""
+        super().update(events, all_types)
+        for m in self.components_:
+            m.all_types_ = self.all_types_
+        return self
 
     def _component_scores(self, hist: History, origin: float, horizon: float) -> np.ndarray:
         return np.stack([_normalise(m._predict(hist, origin, horizon)) for m in self.components_])
@@ -233,15 +262,17 @@ class Ensemble(BaseForecaster):
         comp = cached[1]
         score = float(self.weights_ @ comp[:, cell])
         parts = []
-        for m, w, s in zip(self.components_, self.weights_, comp[:, cell], strict=True):
+        for m, label, w, s in zip(
+            self.components_, self.component_labels_, self.weights_, comp[:, cell], strict=True
+        ):
             sub = m._explain(hist, origin, horizon, cell)
             parts.append(
                 {
-                    "name": m.name,
+                    "name": label,
                     "weight": float(w),
                     "value": float(w * s),
                     "share": float(w * s / score) if score > 0 else 0.0,
-                    "label": f"{m.name} (weight {w:.2f})",
+                    "label": f"{label} (weight {w:.2f})",
                     "detail": sub.get("parts", []),
                     **(
                         {"triggering_share": sub["triggering_share"]}
