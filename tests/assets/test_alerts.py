@@ -15,6 +15,7 @@ from prossima.assets.actions import (
     accepts_proposals,
     alerts_for,
     daily_checks,
+    describe_alert,
     do_create_call,
     do_decide_call,
     do_end_concession,
@@ -72,9 +73,7 @@ def test_an_idle_alert_opens_after_the_threshold_and_not_before(asset: Asset) ->
     assert alerts_for(asset, IDLE_FROM - dt.timedelta(days=1)) == {}
     holding = alerts_for(asset, IDLE_FROM)
     assert list(holding) == [AlertKind.IDLE]
-    assert holding[AlertKind.IDLE] == (
-        "Without concession or use since 2024-01-15 (more than 12 months)."
-    )
+    assert holding[AlertKind.IDLE] == {"date": "2024-01-15", "months": 12}
     assert do_refresh_alerts(on=IDLE_FROM - dt.timedelta(days=1)) == []
     assert not AssetAlert.objects.exists()
     (opened,) = do_refresh_alerts(on=IDLE_FROM)
@@ -124,7 +123,7 @@ def test_direct_use_clears_the_idle_alert(asset: Asset, manager: Any, clock: Clo
 def test_the_idle_threshold_follows_the_settings(asset: Asset, settings: Any) -> None:
     settings.PROSSIMA = {**settings.PROSSIMA, "ASSET_IDLE_MONTHS": 6}
     assert alerts_for(asset, dt.date(2024, 7, 14)) == {}
-    assert "more than 6 months" in alerts_for(asset, dt.date(2024, 7, 15))[AlertKind.IDLE]
+    assert alerts_for(asset, dt.date(2024, 7, 15))[AlertKind.IDLE]["months"] == 6
     (opened,) = do_refresh_alerts(on=dt.date(2024, 7, 15))
     assert opened.kind == AlertKind.IDLE
     settings.PROSSIMA = {**settings.PROSSIMA, "ASSET_IDLE_MONTHS": 24}
@@ -150,9 +149,11 @@ def test_a_concession_ending_within_the_notice_opens_an_alert(
     # 2025-11-02 is 90 days before 2026-01-31.
     assert AlertKind.CONCESSION_EXPIRING not in alerts_for(asset, dt.date(2025, 11, 1))
     holding = alerts_for(asset, dt.date(2025, 11, 2))
-    assert holding[AlertKind.CONCESSION_EXPIRING] == (
-        "The concession to Cooperativa sociale Esempio ends on 2026-01-31 (in 90 days)."
-    )
+    assert holding[AlertKind.CONCESSION_EXPIRING] == {
+        "holder": "Cooperativa sociale Esempio",
+        "date": "2026-01-31",
+        "days": 90,
+    }
     assert AlertKind.IDLE not in holding
     opened = do_refresh_alerts(on=dt.date(2025, 11, 2))
     assert AlertKind.CONCESSION_EXPIRING in {a.kind for a in opened}
@@ -177,10 +178,10 @@ def test_an_expired_concession_without_new_use_opens_an_alert(
     assert AlertKind.CONCESSION_EXPIRING in open_alerts(asset)
     assert AlertKind.CONCESSION_EXPIRED not in alerts_for(asset, dt.date(2026, 1, 31))
     holding = alerts_for(asset, dt.date(2026, 2, 1))
-    assert holding[AlertKind.CONCESSION_EXPIRED] == (
-        "The concession to Cooperativa sociale Esempio expired on 2026-01-31 "
-        "and the asset has no new use."
-    )
+    assert holding[AlertKind.CONCESSION_EXPIRED] == {
+        "holder": "Cooperativa sociale Esempio",
+        "date": "2026-01-31",
+    }
     assert AlertKind.IDLE not in holding
     do_refresh_alerts(on=dt.date(2026, 2, 1))
     alerts = open_alerts(asset)
@@ -203,7 +204,7 @@ def test_a_concession_ended_early_makes_the_asset_idle_later(
     assert alerts_for(asset, dt.date(2025, 9, 30)) == {}
     holding = alerts_for(asset, dt.date(2025, 10, 1))
     assert list(holding) == [AlertKind.IDLE]
-    assert "since 2024-10-01" in holding[AlertKind.IDLE]
+    assert holding[AlertKind.IDLE]["date"] == "2024-10-01"
 
 
 # --- Reports --------------------------------------------------------------------------------
@@ -215,9 +216,7 @@ def test_an_overdue_report_opens_an_alert_and_recording_it_clears_it(
     # Year 1 ends on 2025-01-31; the report is due 60 days after (ASSET_REPORT_GRACE_DAYS).
     assert AlertKind.REPORT_OVERDUE not in alerts_for(asset, dt.date(2025, 4, 1))
     holding = alerts_for(asset, dt.date(2025, 4, 2))
-    assert holding[AlertKind.REPORT_OVERDUE] == (
-        "Yearly reuse report missing (holder: year): Cooperativa sociale Esempio: 1."
-    )
+    assert holding[AlertKind.REPORT_OVERDUE] == {"missing": [["Cooperativa sociale Esempio", 1]]}
     (opened,) = do_refresh_alerts(on=dt.date(2025, 4, 2))
     assert opened.kind == AlertKind.REPORT_OVERDUE
     clock.day = dt.date(2025, 4, 20)
@@ -237,8 +236,11 @@ def test_the_last_year_of_a_concession_is_due_after_it_ends(
         manager, granted, year_number=1, received_on=dt.date(2025, 3, 1), summary="Anno 1."
     )
     assert AlertKind.REPORT_OVERDUE not in alerts_for(asset, dt.date(2026, 4, 1))
-    detail = alerts_for(asset, dt.date(2026, 4, 2))[AlertKind.REPORT_OVERDUE]
-    assert detail.endswith("Cooperativa sociale Esempio: 2.")
+    facts = alerts_for(asset, dt.date(2026, 4, 2))[AlertKind.REPORT_OVERDUE]
+    assert facts == {"missing": [["Cooperativa sociale Esempio", 2]]}
+    assert describe_alert(AlertKind.REPORT_OVERDUE, facts).endswith(
+        "Cooperativa sociale Esempio: 2."
+    )
 
 
 # --- E-mails --------------------------------------------------------------------------------
@@ -437,3 +439,17 @@ def test_the_outcome_of_a_call_marks_the_proposals(
         )
     with pytest.raises(ValidationError):
         do_decide_call(manager, call, outcome="Di nuovo", selected=other)
+
+
+def test_alerts_are_put_into_words_in_the_reader_language() -> None:
+    from django.utils import translation
+
+    facts = {"holder": "Cooperativa Il Ponte", "date": "2026-12-31", "days": 1}
+    with translation.override("en"):
+        assert describe_alert(AlertKind.CONCESSION_EXPIRING, facts) == (
+            "The concession to Cooperativa Il Ponte ends on 12/31/2026 (in 1 day)."
+        )
+    with translation.override("it"):
+        assert describe_alert(AlertKind.CONCESSION_EXPIRING, facts) == (
+            "La concessione a Cooperativa Il Ponte scade il 31/12/2026 (tra 1 giorno)."
+        )

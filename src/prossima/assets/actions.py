@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -357,7 +357,9 @@ def do_end_concession(actor: Any, concession: Concession, on: dt.date) -> Conces
     """End a concession before its term (revocation, renunciation)."""
     check_perm(actor, "assets.manage_asset", concession.asset.comune)
     concession = (
-        Concession.objects.select_for_update().select_related("asset").get(pk=concession.pk)
+        Concession.objects.select_for_update(of=("self",))
+        .select_related("asset")
+        .get(pk=concession.pk)
     )
     if concession.ended_early_on is not None:
         # Ending it again later would bring it back into force, over any later concession.
@@ -466,9 +468,13 @@ def do_record_report(
 # --- Alerts -------------------------------------------------------------------------
 
 
-def alerts_for(asset: Asset, on: dt.date) -> dict[str, str]:
-    """Return the alerts that hold for an asset on a date: kind -> detail."""
-    found: dict[str, str] = {}
+def alerts_for(asset: Asset, on: dt.date) -> dict[str, dict[str, Any]]:
+    """Return the alerts that hold for an asset on a date: kind -> facts.
+
+    The facts (dates, holder, days) are stored with the alert and put into
+    words when shown (``describe_alert``), in the reader's language.
+    """
+    found: dict[str, dict[str, Any]] = {}
     if asset.stage != Stage.HANDED_OVER or asset.handed_over_on is None:
         return found
     concessions = sorted(asset.concessions.all(), key=lambda c: c.starts_on)
@@ -478,9 +484,7 @@ def alerts_for(asset: Asset, on: dt.date) -> dict[str, str]:
     for concession in current:
         left = (concession.last_day() - on).days
         if left <= notice and not later:
-            found[AlertKind.CONCESSION_EXPIRING] = _(
-                "The concession to %(holder)s ends on %(date)s (in %(days)s days)."
-            ) % {
+            found[AlertKind.CONCESSION_EXPIRING] = {
                 "holder": concession.holder,
                 "date": concession.last_day().isoformat(),
                 "days": left,
@@ -490,29 +494,54 @@ def alerts_for(asset: Asset, on: dt.date) -> dict[str, str]:
     if not in_use and not later:
         last = past[-1] if past else None
         if last is not None and last.ended_early_on is None:
-            found[AlertKind.CONCESSION_EXPIRED] = _(
-                "The concession to %(holder)s expired on %(date)s and the asset has no new use."
-            ) % {"holder": last.holder, "date": last.ends_on.isoformat()}
+            found[AlertKind.CONCESSION_EXPIRED] = {
+                "holder": last.holder,
+                "date": last.ends_on.isoformat(),
+            }
         else:
             idle_since = max(
                 [asset.handed_over_on] + [c.last_day() + dt.timedelta(days=1) for c in past]
             )
             months = int(settings.PROSSIMA["ASSET_IDLE_MONTHS"])
             if add_months(idle_since, months) <= on:
-                found[AlertKind.IDLE] = _(
-                    "Without concession or use since %(date)s (more than %(months)s months)."
-                ) % {"date": idle_since.isoformat(), "months": months}
+                found[AlertKind.IDLE] = {"date": idle_since.isoformat(), "months": months}
     missing = []
     for concession in concessions:
         reported = {r.year_number for r in concession.reports.all()}
         for year in years_due(concession, on):
             if year not in reported:
-                missing.append(f"{concession.holder}: {year}")
+                missing.append([concession.holder, year])
     if missing:
-        found[AlertKind.REPORT_OVERDUE] = _(
-            "Yearly reuse report missing (holder: year): %(list)s."
-        ) % {"list": "; ".join(missing)}
+        found[AlertKind.REPORT_OVERDUE] = {"missing": missing}
     return found
+
+
+def describe_alert(kind: str, facts: dict[str, Any]) -> str:
+    """Return an alert's facts in words, in the active language."""
+
+    def day(value: str) -> str:
+        return formats.date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+
+    if kind == AlertKind.CONCESSION_EXPIRING:
+        return ngettext(
+            "The concession to %(holder)s ends on %(date)s (in %(days)s day).",
+            "The concession to %(holder)s ends on %(date)s (in %(days)s days).",
+            facts["days"],
+        ) % {"holder": facts["holder"], "date": day(facts["date"]), "days": facts["days"]}
+    if kind == AlertKind.CONCESSION_EXPIRED:
+        return _(
+            "The concession to %(holder)s expired on %(date)s and the asset has no new use."
+        ) % {"holder": facts["holder"], "date": day(facts["date"])}
+    if kind == AlertKind.IDLE:
+        return _("Without concession or use since %(date)s (more than %(months)s months).") % {
+            "date": day(facts["date"]),
+            "months": facts["months"],
+        }
+    if kind == AlertKind.REPORT_OVERDUE:
+        return _("Yearly reuse report missing (holder: year): %(list)s.") % {
+            "list": "; ".join(f"{holder}: {year}" for holder, year in facts["missing"])
+        }
+    return ""
 
 
 def _recipients(comune: Comune) -> list[str]:
@@ -557,15 +586,13 @@ def do_refresh_alerts(
                 if kind not in holding:
                     alert.cleared_on = on
                     alert.save(update_fields=["cleared_on"])
-                elif alert.detail != holding[kind]:
-                    alert.detail = holding[kind][:300]
-                    alert.save(update_fields=["detail"])
-            for kind, detail in holding.items():
+                elif alert.facts != holding[kind]:
+                    alert.facts = holding[kind]
+                    alert.save(update_fields=["facts"])
+            for kind, facts in holding.items():
                 if kind not in open_alerts:
                     opened.append(
-                        AssetAlert.objects.create(
-                            asset=asset, kind=kind, detail=detail[:300], opened_on=on
-                        )
+                        AssetAlert.objects.create(asset=asset, kind=kind, facts=facts, opened_on=on)
                     )
         # Assets that left the handed-over stage cannot hold alerts.
         if assets is None:
@@ -951,7 +978,9 @@ def do_resolve_pending(actor: Any, row: PendingRow, comune: Comune) -> Asset:
     """Import a kept-aside row into the comune chosen by the person fixing it."""
     check_perm(actor, "assets.manage_asset", comune)
     row = (
-        PendingRow.objects.select_for_update().select_related("source__organisation").get(pk=row.pk)
+        PendingRow.objects.select_for_update(of=("self",))
+        .select_related("source__organisation")
+        .get(pk=row.pk)
     )
     importer = row.source.organisation
     if importer is not None and importer.comune_id != comune.pk:
@@ -981,7 +1010,7 @@ def do_resolve_pending(actor: Any, row: PendingRow, comune: Comune) -> Asset:
 def do_discard_pending(actor: Any, row: PendingRow, organisation: Organisation) -> PendingRow:
     """Set a kept-aside row aside for good (it belongs to another comune, or is wrong)."""
     check_perm(actor, "assets.manage_asset", organisation.comune)
-    row = PendingRow.objects.select_for_update().select_related("source").get(pk=row.pk)
+    row = PendingRow.objects.select_for_update(of=("self",)).select_related("source").get(pk=row.pk)
     if row.source.organisation_id != organisation.pk:
         raise ValidationError(_("This row belongs to another organisation's import."))
     if not row.open:

@@ -291,7 +291,7 @@ class AssetAlert(models.Model):
         Asset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="alerts"
     )
     kind = models.CharField(_("kind"), max_length=24, choices=AlertKind.choices)
-    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    facts = models.JSONField(_("facts"), default=dict)
     opened_on = models.DateField(_("opened on"))
     cleared_on = models.DateField(_("cleared on"), null=True, blank=True)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
@@ -310,6 +310,13 @@ class AssetAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset.code}: {self.kind}"
+
+    @property
+    def detail(self) -> str:
+        """Return the alert's facts in words, in the active language."""
+        from prossima.assets.actions import describe_alert
+
+        return describe_alert(self.kind, self.facts)
 
 
 class FileKind(models.TextChoices):

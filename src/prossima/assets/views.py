@@ -688,7 +688,10 @@ def public_comune(request: HttpRequest, istat_code: str) -> HttpResponse:
         "assets/public_comune.html",
         {
             "comune": comune,
-            "rows": list(zip(assets, rows, strict=True)),
+            "rows": [
+                (a, row, next((c for c in a.concessions.all() if c.in_force(on)), None))
+                for a, row in zip(assets, rows, strict=True)
+            ],
             "columns": queries.PUBLIC_COLUMNS,
             "last_updated": updated,
             # The law asks for a monthly update.
