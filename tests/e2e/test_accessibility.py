@@ -57,3 +57,57 @@ def test_pages_have_no_wcag_violations(
             targets = [node["target"] for node in violation["nodes"][:3]]
             problems.append(f"{path}: {violation['id']} ({violation['help']}) at {targets}")
     assert not problems, "\n".join(problems)
+
+
+def test_asset_office_pages_have_no_wcag_violations(
+    audited_page: Any, live_server: Any, territory: None, make_org: Any, make_user: Any
+) -> None:
+    import prossima.assets
+    from prossima.accounts.models import OrganisationKind, Role
+    from prossima.assets import agency
+    from prossima.assets.actions import do_import_assets
+    from prossima.territory.models import Comune
+
+    bologna = Comune.objects.get(istat_code="037006")
+    org = make_org(OrganisationKind.COMUNE, "Comune di Bologna (test)", comune=bologna)
+    make_user(org, Role.MANAGER, username="manager")
+    path = Path(prossima.assets.__file__).parent / "data" / "immobili_destinati_illustrativo.csv"
+    raw = path.read_bytes()
+    header, rows = agency.read_table(agency.decode(raw), path.name)
+    record = do_import_assets(
+        None,
+        raw=raw,
+        filename=path.name,
+        file_kind=agency.guess_file_kind(header, rows),
+        columns=agency.guess_columns(header),
+        scope=[bologna],
+        organisation=org,
+    )
+    asset = bologna.confiscated_assets.order_by("code").first()
+    page = audited_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Nome utente o e-mail").fill("manager")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Accedi").click()
+    problems = []
+    for url in (
+        "/assets/",
+        f"/assets/registry/{org.slug}/",
+        f"/assets/registry/{org.slug}/import/",
+        f"/assets/registry/{org.slug}/new/",
+        f"/assets/imports/{record.pk}/",
+        f"/assets/record/{asset.pk}/",
+        f"/assets/record/{asset.pk}/concession/",
+        f"/assets/public/{asset.code}/",
+    ):
+        page.goto(live_server.url + url)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(content=AXE)
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
+    assert not problems, "\n".join(problems)
