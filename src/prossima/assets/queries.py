@@ -105,6 +105,7 @@ class Dashboard:
     alerts: list[AssetAlert]
     alerts_by_kind: list[tuple[str, Any, int]]
     pending: int
+    pending_import: AssetImport | None
     imports: list[AssetImport]
     proposals: int
 
@@ -127,14 +128,16 @@ def dashboard(organisation: Organisation) -> Dashboard:
         .order_by("kind", "asset__code")
     )
     kinds = Counter(a.kind for a in alerts)
+    open_rows = PendingRow.objects.filter(
+        source__organisation=organisation, resolved_asset__isnull=True, discarded=False
+    )
     return Dashboard(
         by_stage=[(value, label, counts.get(value, 0)) for value, label in Stage.choices],
         total=sum(counts.values()),
         alerts=alerts,
         alerts_by_kind=[(v, label, kinds[v]) for v, label in AlertKind.choices if kinds[v]],
-        pending=PendingRow.objects.filter(
-            source__organisation=organisation, resolved_asset__isnull=True, discarded=False
-        ).count(),
+        pending=open_rows.count(),
+        pending_import=AssetImport.objects.filter(pk__in=open_rows.values("source")).first(),
         imports=list(AssetImport.objects.filter(organisation=organisation)[:5]),
         proposals=Asset.objects.filter(comune=comune)
         .aggregate(n=Count("proposals", filter=Q(proposals__status="received")))
