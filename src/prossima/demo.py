@@ -532,6 +532,19 @@ def load_demo_assets(orgs: dict[str, Organisation]) -> int:
     return Asset.objects.filter(comune=tenant.comune, is_illustrative=True).count()
 
 
+def load_demo_alerts() -> int:
+    """Import the made-up product alerts (numbers DEMO/…, brands "Marca Esempio"); idempotent.
+
+    Safety Gate alerts are public but not shipped here; the demo shows the
+    search and the consumer pages on eight invented ones, marked illustrative.
+    """
+    from prossima.counterfeit import alerts
+
+    path = Path(alerts.__file__).parent / "data" / "safety_gate_illustrativo.csv"
+    result = alerts.do_import_alerts(None, raw=path.read_bytes(), filename=path.name)
+    return result.created
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -548,6 +561,9 @@ def load_demo(
     assets = load_demo_assets(orgs)
     if assets:
         progress(f"  {assets} illustrative confiscated assets for the demo comune")
+    alerts = load_demo_alerts()
+    if alerts:
+        progress(f"  {alerts} illustrative product-safety alerts")
     created = load_demo_reports(orgs)
     if created:
         progress(f"  {created} illustrative citizen reports for the demo comune")

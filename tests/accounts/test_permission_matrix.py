@@ -38,6 +38,7 @@ PUBLIC_PERMS = (
     "inclusion.view_service",
     "assets.view_public_list",
     "assets.propose_reuse",
+    "counterfeit.view_alert",
 )
 
 RESTRICTED_ROLES = {Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
@@ -134,6 +135,17 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "assets.view_national":
         return relation in ("association", "institute") and role in AGGREGATE_ROLES
+    # Counterfeiting, for the Comune di Bologna tenant.
+    if perm in ("counterfeit.view_seizure", "counterfeit.record_seizure"):
+        return own and role in RESTRICTED_ROLES
+    if perm == "counterfeit.view_seizure_totals":
+        return (own and role in RESTRICTED_ROLES) or (
+            relation in ("association", "institute") and role in AGGREGATE_ROLES
+        )
+    if perm == "counterfeit.manage_alerts":
+        return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "counterfeit.import_alerts":
+        return relation == "association" and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm in PUBLIC_PERMS:
         return True
     raise AssertionError(f"no expectation written for {perm}")
@@ -189,6 +201,12 @@ PERMS = [
     "assets.manage_asset",
     "assets.view_proposal",
     "assets.view_national",
+    "counterfeit.view_alert",
+    "counterfeit.manage_alerts",
+    "counterfeit.import_alerts",
+    "counterfeit.view_seizure",
+    "counterfeit.record_seizure",
+    "counterfeit.view_seizure_totals",
 ]
 REFERRAL_PERMS = {"inclusion.view_referral", "inclusion.update_referral"}
 

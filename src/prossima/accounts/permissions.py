@@ -373,6 +373,25 @@ rules.add_perm(
     "inclusion.view_referral_outcomes",
     is_platform_admin | sees_all_aggregates | is_social_worker_of | manages_tenant,
 )
+
+
+@rules.predicate
+def manages_association(user: Any) -> bool:
+    """Return whether the user is a manager or administrator of the association of comuni."""
+    return any(
+        m.organisation.kind == OrganisationKind.ASSOCIATION and m.role in MANAGING_ROLES
+        for m in memberships_of(user)
+    )
+
+
+# Counterfeiting (object: the tenant). Alerts are public; seizure details are
+# police data of the tenant; totals are aggregates.
+rules.add_perm("counterfeit.view_alert", rules.always_allow)
+rules.add_perm("counterfeit.manage_alerts", is_platform_admin | manages_tenant)
+rules.add_perm("counterfeit.import_alerts", is_platform_admin | manages_association)
+rules.add_perm("counterfeit.view_seizure", is_platform_admin | can_work_on_restricted)
+rules.add_perm("counterfeit.record_seizure", is_platform_admin | can_work_on_restricted)
+rules.add_perm("counterfeit.view_seizure_totals", is_platform_admin | can_view_aggregates)
 # Confiscated assets (object: the comune). The registry's public part is the list
 # the law asks every comune to publish; condition, value, notes and proposers'
 # contact details stay with the comune.
@@ -564,6 +583,27 @@ DATA_KINDS: dict[str, DataKind] = {
         "assets.manage_asset",
         "Proposers' names and e-mails are seen by the comune's managers only; the outcome "
         "published names the selected proposal's title and organisation.",
+    ),
+    "counterfeit.productalert": DataKind(
+        "counterfeit.productalert",
+        "public",
+        "counterfeit.view_alert",
+        "counterfeit.manage_alerts",
+        "Safety Gate alerts are imported by the platform or the association; a comune's "
+        "managers publish local ones.",
+    ),
+    "counterfeit.seizure": DataKind(
+        "counterfeit.seizure",
+        "restricted",
+        "counterfeit.view_seizure",
+        "counterfeit.record_seizure",
+        "Police data of the tenant; the association sees totals only.",
+    ),
+    "counterfeit.seizedgoods": DataKind(
+        "counterfeit.seizedgoods",
+        "restricted",
+        "counterfeit.view_seizure",
+        "counterfeit.record_seizure",
     ),
     "jobs.job": DataKind(
         "jobs.job",

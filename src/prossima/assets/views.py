@@ -72,6 +72,7 @@ from prossima.assets.models import (
 )
 from prossima.incidents import ratelimit
 from prossima.territory.models import Comune, Region
+from prossima.web.forms import add_validation_errors
 
 SESSION_KEY = "asset_uploads"
 MAX_UPLOAD_MB = 50  # the agency's national files are a few MB
@@ -92,14 +93,6 @@ def _asset_for(request: HttpRequest, pk: int, perm: str = "assets.view_asset") -
     if not request.user.has_perm(perm, asset.comune):
         raise Http404
     return asset
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -164,7 +157,7 @@ def asset_new(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             asset = do_create_asset(request.user, tenant.comune, stage=stage, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Asset %(code)s added.") % {"code": asset.code})
             return redirect("assets:asset", pk=asset.pk)
@@ -181,7 +174,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             do_update_asset(request.user, Asset.objects.get(pk=found.pk), **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("assets:asset", pk=found.pk)
@@ -290,7 +283,7 @@ def concession_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             do_grant_concession(request.user, found, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Concession recorded."))
             return redirect("assets:asset", pk=found.pk)
@@ -814,7 +807,7 @@ def public_asset(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 do_submit_proposal(request.user, found, **data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_validation_errors(form, exc)
             else:
                 ratelimit.count_report(request.user, ratelimit.client_ip(request))
                 messages.success(

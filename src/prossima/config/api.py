@@ -43,6 +43,7 @@ def _register() -> None:
     from prossima.accounts.api import router as accounts_router
     from prossima.analytics.api import router as analytics_router
     from prossima.assets.api import router as assets_router
+    from prossima.counterfeit.alert_api import alerts_router
     from prossima.incidents.api import datasets_router
     from prossima.incidents.api import router as reports_router
     from prossima.inclusion.api import index_router
@@ -61,6 +62,7 @@ def _register() -> None:
     api.add_router("/inclusion/index", index_router, tags=["inclusion"])
     api.add_router("/inclusion", referrals_router, tags=["inclusion"])
     api.add_router("/assets", assets_router, tags=["confiscated assets"])
+    api.add_router("/counterfeit/alerts", alerts_router, tags=["counterfeit"])
 
 
 _register()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "prossima.interventions",
     "prossima.inclusion",
     "prossima.assets",
+    "prossima.counterfeit",
 ]
 
 MIDDLEWARE = [

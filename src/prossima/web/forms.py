@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 def style_fields(form: forms.BaseForm) -> None:
@@ -24,3 +25,12 @@ class StyledMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_fields(self)  # type: ignore[arg-type]
+
+
+def add_validation_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show an action's ValidationError on the form: on its fields where they exist."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

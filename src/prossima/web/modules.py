@@ -83,6 +83,7 @@ MODULES: tuple[Module, ...] = (
             "campaigns."
         ),
         _("Fight against counterfeiting and product safety."),
+        "counterfeit:index",
     ),
     Module(
         "practices",

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from prossima.counterfeit import views
+from prossima.counterfeit.alert_urls import alert_urlpatterns
+from prossima.counterfeit.seizure_urls import seizure_urlpatterns
+
+app_name = "counterfeit"
+urlpatterns = [
+    path("", views.index, name="index"),
+    *alert_urlpatterns,
+    *seizure_urlpatterns,
+]
