@@ -39,6 +39,7 @@ PUBLIC_PERMS = (
     "assets.view_public_list",
     "assets.propose_reuse",
     "counterfeit.view_alert",
+    "counterfeit.view_campaign",
 )
 
 RESTRICTED_ROLES = {Role.OFFICER, Role.ANALYST, Role.MANAGER, Role.ADMINISTRATOR}
@@ -142,6 +143,10 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return (own and role in RESTRICTED_ROLES) or (
             relation in ("association", "institute") and role in AGGREGATE_ROLES
         )
+    if perm == "counterfeit.manage_campaigns":
+        return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm == "counterfeit.view_subscription":  # platform administrators only
+        return False
     if perm == "counterfeit.manage_alerts":
         return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "counterfeit.import_alerts":
@@ -207,6 +212,9 @@ PERMS = [
     "counterfeit.view_seizure",
     "counterfeit.record_seizure",
     "counterfeit.view_seizure_totals",
+    "counterfeit.view_campaign",
+    "counterfeit.manage_campaigns",
+    "counterfeit.view_subscription",
 ]
 REFERRAL_PERMS = {"inclusion.view_referral", "inclusion.update_referral"}
 

@@ -487,3 +487,32 @@ def test_dashboard_shows_hotspots_with_enough_street_seizures(
     assert layer["count"] == 32
     assert layer["cells"]["type"] == "FeatureCollection"
     assert sum(f["properties"]["count"] for f in layer["cells"]["features"]) == 32
+
+
+def test_record_form_links_an_incident_of_the_tenant_only(
+    client: Client, officer: Any, bologna_org: Any, modena_org: Any
+) -> None:
+    from django.utils import timezone
+
+    from prossima.incidents.actions import do_create_dataset
+    from prossima.incidents.models import Incident
+
+    def incident(tenant: Any, fingerprint: str) -> Incident:
+        dataset = do_create_dataset(None, tenant, name=f"Polizia locale {fingerprint}")
+        return Incident.objects.create(
+            tenant=tenant, dataset=dataset, source_category="Commercio abusivo",
+            occurred_from=timezone.now(), time_resolution="day", lon=11.34, lat=44.49,
+            source_kind="police_record", fingerprint=fingerprint,
+        )  # fmt: skip
+
+    own, other = incident(bologna_org, "own"), incident(modena_org, "other")
+    as_user(client, officer)
+    url = reverse("counterfeit:seizure_new", args=[bologna_org.slug])
+    refused = client.post(url, form_data([BAGS], incident=str(other.pk)))
+    assert refused.status_code == 200
+    assert not Seizure.objects.exists()
+    missing = client.post(url, form_data([BAGS], incident="999999"))
+    assert missing.status_code == 200
+    assert not Seizure.objects.exists()
+    client.post(url, form_data([BAGS], incident=str(own.pk)))
+    assert Seizure.objects.get().incident == own

@@ -21,6 +21,8 @@ PAGES = [
     "/modules/practices/",
     "/counterfeit/",
     "/counterfeit/alerts/",
+    "/counterfeit/campaigns/",
+    "/counterfeit/subscribe/",
     "/assets/italy/",
     "/assets/comuni/037006/",
     "/incidents/reports/",

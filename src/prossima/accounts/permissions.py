@@ -392,6 +392,11 @@ rules.add_perm("counterfeit.import_alerts", is_platform_admin | manages_associat
 rules.add_perm("counterfeit.view_seizure", is_platform_admin | can_work_on_restricted)
 rules.add_perm("counterfeit.record_seizure", is_platform_admin | can_work_on_restricted)
 rules.add_perm("counterfeit.view_seizure_totals", is_platform_admin | can_view_aggregates)
+rules.add_perm("counterfeit.view_campaign", rules.always_allow)
+rules.add_perm("counterfeit.manage_campaigns", is_platform_admin | manages_tenant)
+# Subscribers' addresses: nobody browses them; the subscriber manages their own
+# through the secret link in every e-mail.
+rules.add_perm("counterfeit.view_subscription", is_platform_admin)
 # Confiscated assets (object: the comune). The registry's public part is the list
 # the law asks every comune to publish; condition, value, notes and proposers'
 # contact details stay with the comune.
@@ -591,6 +596,21 @@ DATA_KINDS: dict[str, DataKind] = {
         "counterfeit.manage_alerts",
         "Safety Gate alerts are imported by the platform or the association; a comune's "
         "managers publish local ones.",
+    ),
+    "counterfeit.campaign": DataKind(
+        "counterfeit.campaign",
+        "public",
+        "counterfeit.view_campaign",
+        "counterfeit.manage_campaigns",
+        "Campaigns and their reach are public; the comune's managers record them.",
+    ),
+    "counterfeit.subscription": DataKind(
+        "counterfeit.subscription",
+        "personal",
+        "counterfeit.view_subscription",
+        None,
+        "An e-mail address and chosen categories; changed only through the subscriber's "
+        "secret link.",
     ),
     "counterfeit.seizure": DataKind(
         "counterfeit.seizure",

@@ -192,7 +192,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 # Job state lives in the database (jobs.Job), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True
-# Daily checks (asset alerts, call deadlines) each morning, local time. The
+# Daily checks (asset alerts, call deadlines) and alert digests each morning, local time. The
 # scheduler runs inside one worker: `prossima serve` starts it, and in
 # production exactly one `prossima worker --beat` must run.
 CELERY_TIMEZONE = "Europe/Rome"
@@ -200,7 +200,11 @@ CELERY_BEAT_SCHEDULE = {
     "asset-daily-checks": {
         "task": "prossima.assets.daily_checks",
         "schedule": crontab(hour=6, minute=0),
-    }
+    },
+    "counterfeit-alert-digests": {
+        "task": "prossima.counterfeit.send_alert_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Acknowledge on receipt: a killed worker's job is marked failed and retried by a
@@ -259,6 +263,9 @@ PROSSIMA: dict[str, Any] = {
     # quarter to renew it or call for proposals; a yearly reuse report is overdue
     # this many days after the year it covers.
     "ASSET_IDLE_MONTHS": env_int("PROSSIMA_ASSET_IDLE_MONTHS", 12),
+    # Where the platform is reached, for links in e-mails sent by the scheduler
+    # (no request to take the address from).
+    "SITE_URL": os.environ.get("PROSSIMA_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
     "ASSET_EXPIRY_NOTICE_DAYS": env_int("PROSSIMA_ASSET_EXPIRY_NOTICE_DAYS", 90),
     "ASSET_REPORT_GRACE_DAYS": env_int("PROSSIMA_ASSET_REPORT_GRACE_DAYS", 60),
 }

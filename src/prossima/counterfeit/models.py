@@ -275,3 +275,96 @@ class SeizedGoods(models.Model):
         if self.genuine_unit_value is None:
             return None
         return float(self.genuine_unit_value * self.quantity)
+
+
+class Audience(models.TextChoices):
+    GENERAL = "general", _("General public")
+    YOUNG = "young", _("Young people")
+    SCHOOLS = "schools", _("Schools")
+    TOURISTS = "tourists", _("Tourists")
+    TRADERS = "traders", _("Traders and market stallholders")
+    ONLINE = "online", _("Online shoppers")
+    ELDERLY = "elderly", _("Older people")
+
+
+class Channel(models.TextChoices):
+    POSTERS = "posters", _("Posters and leaflets")
+    SOCIAL = "social", _("Social media")
+    PRESS = "press", _("Press")
+    RADIO_TV = "radio_tv", _("Radio and television")
+    WEBSITE = "website", _("Website")
+    EVENTS = "events", _("Events and stands")
+    SCHOOLS = "schools", _("Lessons in schools")
+    MARKETS = "markets", _("Visits to markets and shops")
+
+
+class Campaign(models.Model):
+    """An awareness campaign against counterfeit and unsafe goods, and its reach."""
+
+    tenant = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="counterfeit_campaigns",
+    )
+    topic = models.CharField(_("topic"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    product_category = models.CharField(
+        _("product category"),
+        max_length=24,
+        choices=ProductCategory.choices,
+        blank=True,
+        help_text=_("When the campaign is about one kind of product."),
+    )
+    audience = models.CharField(_("target audience"), max_length=16, choices=Audience.choices)
+    channels = models.JSONField(_("channels"), default=list)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    people_reached = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
+    reach_notes = models.TextField(
+        _("how the reach was measured"),
+        blank=True,
+        help_text=_("e.g. leaflets handed out, views of the posts, pupils in the lessons."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("awareness campaign")
+        verbose_name_plural = _("awareness campaigns")
+        ordering = ["-starts_on", "topic"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "topic", "starts_on"], name="one_campaign_per_topic_and_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class Subscription(models.Model):
+    """A consumer's subscription to new alerts in some product categories (double opt-in)."""
+
+    email = models.EmailField(_("e-mail"))
+    categories = models.JSONField(_("categories"), default=list)
+    language = models.CharField(_("language"), max_length=8, default="it")
+    token = models.CharField(max_length=64, unique=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("alert subscription")
+        verbose_name_plural = _("alert subscriptions")
+        constraints = [models.UniqueConstraint(fields=["email"], name="one_subscription_per_email")]
+
+    def __str__(self) -> str:
+        return self.email

@@ -17,6 +17,7 @@ from prossima.counterfeit.models import (
     Seizure,
 )
 from prossima.counterfeit.seizures import find_comune
+from prossima.incidents.models import Incident
 from prossima.territory.models import Comune
 from prossima.web.forms import StyledMixin
 
@@ -60,6 +61,21 @@ class SeizureForm(StyledMixin, forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    incident = forms.IntegerField(
+        label=_("Linked incident"),
+        required=False,
+        min_value=1,
+        help_text=_("The number of the incident in the platform's records, if one was recorded."),
+    )
+
+    def clean_incident(self) -> Incident | None:
+        number = self.cleaned_data.get("incident")
+        if number is None:
+            return None
+        found = Incident.objects.filter(pk=number).first()
+        if found is None:
+            raise forms.ValidationError(_("No incident has this number."))
+        return found
 
     def clean_comune(self) -> Comune | None:
         text = self.cleaned_data.get("comune", "").strip()
@@ -84,6 +100,7 @@ class SeizureForm(StyledMixin, forms.Form):
             "lon": seizure.lon,
             "outcome": seizure.outcome,
             "notes": seizure.notes,
+            "incident": seizure.incident_id,
         }
 
 
