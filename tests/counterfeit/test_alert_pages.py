@@ -181,8 +181,12 @@ def test_alert_page(client: Client) -> None:
     assert "L&#x27;isolamento tra le parti sotto tensione" in html
     assert "Richiamo presso i consumatori (esempio)" in html
     assert "03 febbraio 2026" in html.lower()
-    assert f'href="{reverse("incidents:report_new")}"' in html
+    report_url = f"{reverse('incidents:report_new')}?category=commercio-abusivo"
+    assert f'href="{report_url}"' in html
     assert 'data-testid="report-link"' in html
+    # The report form opens on the category of illegal street trade.
+    form = client.get(report_url).context["form"]
+    assert form.initial["category"].code == "commercio-abusivo"
     assert 'data-testid="alert-photo"' not in html
     assert client.get(reverse("counterfeit:alert", args=["DEMO/99999/26"])).status_code == 404
     photo = client.get(reverse("counterfeit:alert_photo", args=["DEMO/00002/26"]))
@@ -219,7 +223,8 @@ def test_local_alert_page_with_photo(client: Client, bo_manager: Any, bo_comune:
     )
     html = client.get(reverse("counterfeit:alert", args=[local.number])).content.decode()
     assert bo_comune.name in html
-    assert f'href="{reverse("incidents:report_new")}?comune=037006"' in html
+    report_url = reverse("incidents:report_new")
+    assert f'href="{report_url}?category=commercio-abusivo&amp;comune=037006"' in html
     assert 'data-testid="alert-photo"' in html
     assert 'data-testid="edit-alert"' not in html  # anonymous
     photo = client.get(reverse("counterfeit:alert_photo", args=[local.number]))

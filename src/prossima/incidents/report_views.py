@@ -83,7 +83,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "The photo is larger than %(mb)s MB; choose a smaller one and send the report again."
         ) % {"mb": max_photo_bytes() >> 20}
         return render(request, "incidents/reports/form.html", {**context, "form": form}, status=413)
-    form = ReportForm(request.POST or None, request.FILES or None, anonymous=anonymous)
+    # Other pages may open the form on a category (e.g. a suspicious seller from an alert).
+    preselected = queries.report_categories().filter(code=request.GET.get("category", "")).first()
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        anonymous=anonymous,
+        initial={"category": preselected} if preselected else None,
+    )
     status = 200
     if request.method == "POST":
         status = 400
