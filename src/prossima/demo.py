@@ -545,6 +545,17 @@ def load_demo_alerts() -> int:
     return result.created
 
 
+def load_demo_practices(orgs: dict[str, Organisation]) -> int:
+    """Publish the seed practices (real programmes, summarised in our words); idempotent.
+
+    They appear as submitted by the demo research institute, which stands for
+    the institute that would curate them; each cites its public sources.
+    """
+    from prossima.practices.actions import do_load_seed_practices
+
+    return do_load_seed_practices(orgs["institute"])
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -564,6 +575,9 @@ def load_demo(
     alerts = load_demo_alerts()
     if alerts:
         progress(f"  {alerts} illustrative product-safety alerts")
+    practices = load_demo_practices(orgs)
+    if practices:
+        progress(f"  {practices} good practices from public sources")
     created = load_demo_reports(orgs)
     if created:
         progress(f"  {created} illustrative citizen reports for the demo comune")

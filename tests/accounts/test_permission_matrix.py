@@ -151,6 +151,15 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return own and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "counterfeit.import_alerts":
         return relation == "association" and role in {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm in ("practices.view_practice", "practices.change_practice"):
+        # The target is a draft written by the Comune di Bologna organisation.
+        return relation == "own_comune" or (
+            relation in ("association", "institute") and role in AGGREGATE_ROLES
+        )
+    if perm == "practices.submit_practice":  # target: the Comune di Bologna organisation
+        return relation == "own_comune"
+    if perm == "practices.review_practice":
+        return relation in ("association", "institute") and role in AGGREGATE_ROLES
     if perm in PUBLIC_PERMS:
         return True
     raise AssertionError(f"no expectation written for {perm}")
@@ -215,6 +224,10 @@ PERMS = [
     "counterfeit.view_campaign",
     "counterfeit.manage_campaigns",
     "counterfeit.view_subscription",
+    "practices.view_practice",
+    "practices.change_practice",
+    "practices.submit_practice",
+    "practices.review_practice",
 ]
 REFERRAL_PERMS = {"inclusion.view_referral", "inclusion.update_referral"}
 
@@ -327,7 +340,32 @@ def world_referral(world: dict[str, Any]) -> Any:
     return world["referral"]
 
 
+def world_practice(world: dict[str, Any]) -> Any:
+    """Return a draft practice written by the Comune di Bologna (made once)."""
+    if "practice" not in world:
+        from prossima.practices.actions import do_create_practice
+
+        world["practice"] = do_create_practice(
+            None,
+            world["own_comune"],
+            title="Custodi sociali",
+            summary="Bozza non pubblicata.",
+            problems=["furto-abitazione"],
+            intervention_types=["social"],
+        )
+    return world["practice"]
+
+
+PRACTICE_OBJECT_PERMS = {
+    "practices.view_practice",
+    "practices.change_practice",
+    "practices.review_practice",
+}
+
+
 def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
+    if perm in PRACTICE_OBJECT_PERMS:
+        return world_practice(world)
     if perm == "policing.view_visit":
         return world_visit(world)
     if perm in REFERRAL_PERMS:
@@ -405,6 +443,22 @@ def test_personal_data_is_visible_to_its_owner_only(make_user: Any) -> None:
     assert alice.has_perm("accounts.view_user", alice)
     assert not alice.has_perm("accounts.view_user", bob)
     assert not alice.has_perm("accounts.change_user", bob)
+
+
+def test_published_practices_are_public_drafts_are_not(
+    world: dict[str, Any], make_user: Any, bologna: Any
+) -> None:
+    from prossima.practices.models import Practice, Status
+
+    draft = world_practice(world)
+    outsider = make_user(world["other_comune"], Role.MANAGER)
+    assert not AnonymousUser().has_perm("practices.view_practice", draft)
+    assert not outsider.has_perm("practices.view_practice", draft)
+    Practice.objects.filter(pk=draft.pk).update(status=Status.PUBLISHED)
+    draft.refresh_from_db()
+    assert AnonymousUser().has_perm("practices.view_practice", draft)
+    assert outsider.has_perm("practices.view_practice", draft)
+    assert not outsider.has_perm("practices.change_practice", draft)
 
 
 def test_reporter_sees_their_own_report_only(

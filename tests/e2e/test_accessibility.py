@@ -18,7 +18,9 @@ PAGES = [
     "/accounts/register/",
     "/accounts/organisations/",
     "/about/",
-    "/modules/practices/",
+    "/modules/dialogue/",
+    "/practices/",
+    "/practices/like-mine/?comune=037006",
     "/counterfeit/",
     "/counterfeit/alerts/",
     "/counterfeit/campaigns/",
@@ -103,6 +105,52 @@ def test_asset_office_pages_have_no_wcag_violations(
         f"/assets/record/{asset.pk}/",
         f"/assets/record/{asset.pk}/concession/",
         f"/assets/public/{asset.code}/",
+    ):
+        page.goto(live_server.url + url)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(content=AXE)
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_practice_pages_have_no_wcag_violations(
+    audited_page: Any,
+    live_server: Any,
+    territory: None,
+    make_org: Any,
+    make_user: Any,
+    language: str,
+) -> None:
+    from prossima.accounts.models import OrganisationKind, Role
+    from prossima.practices.actions import do_load_seed_practices
+    from prossima.territory.models import Comune
+
+    institute = make_org(OrganisationKind.RESEARCH_INSTITUTE, "Istituto (test)")
+    do_load_seed_practices(institute)
+    bologna = Comune.objects.get(istat_code="037006")
+    org = make_org(OrganisationKind.COMUNE, "Comune di Bologna (test)", comune=bologna)
+    make_user(org, Role.ANALYST, username="analyst")
+    page = audited_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Nome utente o e-mail").fill("analyst")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Accedi").click()
+    page.get_by_test_id(f"lang-{language}").click()
+    page.wait_for_load_state()
+    problems = []
+    for url in (
+        "/practices/?q=furti+in+abitazione&rating=effective",
+        "/practices/kirkholt-prevenzione-furti-ripetuti/",
+        "/practices/kirkholt-prevenzione-furti-ripetuti/print/",
+        "/practices/new/",
+        "/practices/mine/",
     ):
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")

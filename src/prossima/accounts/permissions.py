@@ -406,6 +406,40 @@ rules.add_perm("assets.view_asset", is_platform_admin | works_on_comune)
 rules.add_perm("assets.manage_asset", is_platform_admin | manages_comune)
 rules.add_perm("assets.view_proposal", is_platform_admin | manages_comune)
 rules.add_perm("assets.view_national", is_platform_admin | sees_all_aggregates)
+
+
+@rules.predicate
+def reviews_practices(user: Any) -> bool:
+    """Return whether the user reviews good practices (association or research institute)."""
+    return bool(sees_all_aggregates(user))
+
+
+@rules.predicate
+def belongs_to_practice_author(user: Any, practice: Any) -> bool:
+    """Return whether the user is a member of the organisation that wrote the practice."""
+    return practice is not None and bool(is_member(user, practice.organisation))
+
+
+@rules.predicate
+def practice_is_public(user: Any, practice: Any) -> bool:
+    """Return whether the practice is published (anyone reads it)."""
+    return practice is not None and bool(practice.is_public)
+
+
+# Good practices (object: the practice; for submitting, the organisation). Drafts
+# and reviews stay with their organisation and the reviewers until published.
+rules.add_perm(
+    "practices.view_practice",
+    is_platform_admin | practice_is_public | belongs_to_practice_author | reviews_practices,
+)
+rules.add_perm(
+    "practices.change_practice",
+    is_platform_admin | belongs_to_practice_author | reviews_practices,
+)
+rules.add_perm("practices.submit_practice", is_platform_admin | is_member)
+rules.add_perm("practices.review_practice", is_platform_admin | reviews_practices)
+
+
 rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
 rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
@@ -603,6 +637,41 @@ DATA_KINDS: dict[str, DataKind] = {
         "counterfeit.view_campaign",
         "counterfeit.manage_campaigns",
         "Campaigns and their reach are public; the comune's managers record them.",
+    ),
+    "practices.practice": DataKind(
+        "practices.practice",
+        "tenant-managed",
+        "practices.view_practice",
+        "practices.change_practice",
+        "Public once published; drafts to the writing organisation and the reviewers.",
+    ),
+    "practices.practiceversion": DataKind(
+        "practices.practiceversion",
+        "tenant-managed",
+        "practices.view_practice",
+        "practices.review_practice",
+        "Snapshots at each submission and publication; nobody edits them.",
+    ),
+    "practices.practicereview": DataKind(
+        "practices.practicereview",
+        "tenant-managed",
+        "practices.view_practice",
+        "practices.review_practice",
+        "Reviewers' decisions and checklists: the writing organisation and reviewers.",
+    ),
+    "practices.practicedocument": DataKind(
+        "practices.practicedocument",
+        "tenant-managed",
+        "practices.view_practice",
+        "practices.change_practice",
+        "Documents follow their practice: public once it is published.",
+    ),
+    "practices.practicefacet": DataKind(
+        "practices.practicefacet",
+        "tenant-managed",
+        "practices.view_practice",
+        None,
+        "Derived from the practice for search; kept by the actions only.",
     ),
     "counterfeit.subscription": DataKind(
         "counterfeit.subscription",

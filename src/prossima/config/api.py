@@ -50,6 +50,7 @@ def _register() -> None:
     from prossima.inclusion.referral_api import referrals_router
     from prossima.interventions.api import router as interventions_router
     from prossima.policing.api import router as policing_router
+    from prossima.practices.api import router as practices_router
     from prossima.territory.api import router as territory_router
 
     api.add_router("/comuni", territory_router, tags=["territory"])
@@ -63,6 +64,7 @@ def _register() -> None:
     api.add_router("/inclusion", referrals_router, tags=["inclusion"])
     api.add_router("/assets", assets_router, tags=["confiscated assets"])
     api.add_router("/counterfeit/alerts", alerts_router, tags=["counterfeit"])
+    api.add_router("/practices", practices_router, tags=["practices"])
 
 
 _register()

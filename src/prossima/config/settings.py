@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "prossima.inclusion",
     "prossima.assets",
     "prossima.counterfeit",
+    "prossima.practices",
 ]
 
 MIDDLEWARE = [

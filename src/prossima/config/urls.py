@@ -16,6 +16,7 @@ urlpatterns = [
     path("inclusion/", include("prossima.inclusion.urls")),
     path("assets/", include("prossima.assets.urls")),
     path("counterfeit/", include("prossima.counterfeit.urls")),
+    path("practices/", include("prossima.practices.urls")),
     path("jobs/", include("prossima.jobs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

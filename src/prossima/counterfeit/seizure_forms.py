@@ -16,9 +16,9 @@ from prossima.counterfeit.models import (
     QuantityUnit,
     Seizure,
 )
-from prossima.counterfeit.seizures import find_comune
 from prossima.incidents.models import Incident
 from prossima.territory.models import Comune
+from prossima.territory.queries import find_comune
 from prossima.web.forms import StyledMixin
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

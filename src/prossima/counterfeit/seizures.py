@@ -37,9 +37,8 @@ from prossima.counterfeit.models import (
     SeizedGoods,
     Seizure,
 )
-from prossima.territory.geometry import normalise_name
 from prossima.territory.models import Comune
-from prossima.territory.queries import comune_at, comune_by_code
+from prossima.territory.queries import comune_at, find_comune
 
 # What an operation and a line of goods are made of (the keyword arguments accepted).
 SEIZURE_FIELDS = (
@@ -645,27 +644,6 @@ class ComuneFinder:
         if key not in self.found:
             self.found[key] = find_comune(key)
         return self.found[key]
-
-
-def find_comune(text: str) -> tuple[Comune | None, str]:
-    """Return the comune with this ISTAT code or exact name, or None with the reason."""
-    text = text.strip()
-    if text.isdigit():
-        comune = comune_by_code(text)
-        if comune is None:
-            return None, _("no comune has ISTAT code %(code)s") % {"code": text}
-        return comune, ""
-    matches = list(
-        Comune.objects.select_related("province").filter(search_name=normalise_name(text))[:5]
-    )
-    if not matches:
-        return None, _("no comune is called “%(name)s”; give its ISTAT code") % {"name": text}
-    if len(matches) > 1:
-        return None, _("%(count)s comuni are called “%(name)s”: give the ISTAT code of one") % {
-            "count": len(matches),
-            "name": text,
-        }
-    return matches[0], ""
 
 
 @dataclass

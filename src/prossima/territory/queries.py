@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import shapely
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from prossima.territory.geometry import ComuneLocator, normalise_name
 from prossima.territory.models import Comune, Population
@@ -143,3 +144,24 @@ def population_summary(comune: Comune) -> PopulationSummary | None:
         old_age_dependency=pop.old_age_dependency(),
         pyramid=bands,
     )
+
+
+def find_comune(text: str) -> tuple[Comune | None, str]:
+    """Return the comune with this ISTAT code or exact name, or None with the reason."""
+    text = text.strip()
+    if text.isdigit():
+        comune = comune_by_code(text)
+        if comune is None:
+            return None, _("no comune has ISTAT code %(code)s") % {"code": text}
+        return comune, ""
+    matches = list(
+        Comune.objects.select_related("province").filter(search_name=normalise_name(text))[:5]
+    )
+    if not matches:
+        return None, _("no comune is called “%(name)s”; give its ISTAT code") % {"name": text}
+    if len(matches) > 1:
+        return None, _("%(count)s comuni are called “%(name)s”: give the ISTAT code of one") % {
+            "count": len(matches),
+            "name": text,
+        }
+    return matches[0], ""

@@ -93,6 +93,7 @@ MODULES: tuple[Module, ...] = (
             "their evidence."
         ),
         _("Exchange of good practices and shared knowledge."),
+        "practices:index",
     ),
     Module(
         "dialogue",
