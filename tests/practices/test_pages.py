@@ -296,3 +296,15 @@ def test_a_version_page_shows_what_changed(
             "Custodi sociali nei condomini popolari.",
         )
     ]
+
+
+def test_practice_page_speaks_the_visitors_language(seeded: int) -> None:
+    url = reverse("practices:detail", args=["kirkholt-prevenzione-furti-ripetuti"])
+    italian = client_for().get(url).content.decode()
+    assert "Valutazioni con un termine di confronto" in italian
+    client = client_for()
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    assert "Evaluations with a comparison consistently found the intended effect." in english
+    assert "Protecting recently burgled homes" in english
+    assert "What the evidence says (EMMIE)" in english

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from prossima.accounts.models import Organisation
@@ -44,11 +45,15 @@ from prossima.web.forms import add_validation_errors
 
 PER_PAGE = 20
 RATING_EXPLAINED: dict[str, Any] = {
-    Rating.EFFECTIVE: _("Evaluations with a comparison consistently found the intended effect."),
-    Rating.PROMISING: _("Some evidence of the intended effect; more evaluation is needed."),
-    Rating.NO_EFFECT: _("Evaluations found no effect on the problem."),
-    Rating.NEGATIVE: _("Evaluations found that it made things worse."),
-    Rating.INSUFFICIENT: _("Not evaluated well enough yet to say whether it works."),
+    Rating.EFFECTIVE: gettext_lazy(
+        "Evaluations with a comparison consistently found the intended effect."
+    ),
+    Rating.PROMISING: gettext_lazy(
+        "Some evidence of the intended effect; more evaluation is needed."
+    ),
+    Rating.NO_EFFECT: gettext_lazy("Evaluations found no effect on the problem."),
+    Rating.NEGATIVE: gettext_lazy("Evaluations found that it made things worse."),
+    Rating.INSUFFICIENT: gettext_lazy("Not evaluated well enough yet to say whether it works."),
 }
 STRENGTH_LEVEL = {Strength.STRONG: 3, Strength.MODERATE: 2, Strength.LIMITED: 1, Strength.NONE: 0}
 
@@ -412,7 +417,6 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
                 request, _("The practice is published.") if published else _("Changes requested.")
             )
             return redirect(result.practice.get_absolute_url())
-    previous = practice.versions.exclude(status=Status.SUBMITTED).first()
     return render(
         request,
         "practices/review.html",
@@ -421,7 +425,6 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
             "practice": practice,
             "context": _detail_context(request, practice),
             "changes": _changed_fields(practice),
-            "previous": previous,
         },
     )
 
