@@ -43,7 +43,7 @@ from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import get_language
 
-from prossima.accounts.models import Organisation
+from prossima.accounts.models import Organisation, OrganisationKind
 from prossima.incidents.taxonomy import DEFAULT_CATEGORIES
 from prossima.practices.models import (
     EXTRA_PROBLEMS,
@@ -58,6 +58,7 @@ from prossima.practices.models import (
     SizeClass,
     Status,
     TargetGroup,
+    size_class_of,
 )
 from prossima.practices.text import query_alternatives
 
@@ -70,6 +71,7 @@ def published_practices() -> QuerySet[Practice]:
     return Practice.objects.filter(status=Status.PUBLISHED, revision_of__isnull=True)
 
 
+@lru_cache(maxsize=1)
 def problem_labels() -> dict[str, tuple[str, str]]:
     """Return every problem code with its Italian and English label."""
     labels = {c.code: (c.label_it, c.label_en) for c in DEFAULT_CATEGORIES if c.code != "altro"}
@@ -219,11 +221,11 @@ def _rating_order() -> Case:
 
 
 def _with_facets(
-    practices: QuerySet[Practice], filters: Mapping[str, Iterable[str]], skip: str = ""
+    practices: QuerySet[Practice], filters: Mapping[str, Iterable[str]]
 ) -> QuerySet[Practice]:
     for facet, values in filters.items():
         wanted = [v for v in values if v]
-        if facet == skip or not wanted:
+        if not wanted:
             continue
         practices = practices.filter(
             pk__in=PracticeFacet.objects.filter(facet=facet, value__in=wanted).values("practice_id")
@@ -251,8 +253,9 @@ def search_practices(
     """Return the practices matching ``q`` and the facet ``filters``, best first.
 
     ``filters`` maps a facet (see :class:`~prossima.practices.models.Facet`)
-    to the values wanted. ``base`` defaults to the published practices, whose
-    facet counts and total come from :func:`public_facet_index`.
+    to the values wanted. ``base`` defaults to the published practices; facet
+    counts and the total (from :func:`public_facet_index`) are given for them
+    only, as no page counts facets of drafts.
     """
     cleaned = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FACETS}
     filters = {k: vs for k, vs in cleaned.items() if vs}
@@ -262,7 +265,6 @@ def search_practices(
     if alternatives:
         ids = _matching_ids(alternatives)
         practices = _matching(practices, alternatives, ids)
-    matched = practices
     practices = _with_facets(practices, filters)
     practices = practices.annotate(
         relevance=_relevance(alternatives), rating_rank=_rating_order()
@@ -270,8 +272,6 @@ def search_practices(
     result = SearchResult(practices=practices, query_words=alternatives)
     if with_facets and base is None:
         result.facets, result.total = _counted_in_memory(ids, filters)
-    elif with_facets:
-        result.facets = facet_counts(matched, filters)
     return result
 
 
@@ -366,34 +366,6 @@ def _facet_entries(
     return counts
 
 
-def facet_counts(
-    matched: QuerySet[Practice], filters: Mapping[str, Iterable[str]]
-) -> dict[str, list[tuple[str, str, int, bool]]]:
-    """Return, per facet, (value, label, count, ticked) for the practices ``matched``.
-
-    Each facet is counted with the other facets' filters applied but not its own:
-    the facets without a filter share one query, each filtered facet has its own.
-    """
-    active = {f for f, values in filters.items() if any(values)}
-    raw: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-    groups: list[tuple[list[str], QuerySet[Practice]]] = []
-    unfiltered = [f for f in FACETS if f not in active]
-    if unfiltered:
-        groups.append((unfiltered, _with_facets(matched, filters)))
-    for facet in FACETS:
-        if facet in active:
-            groups.append(([facet], _with_facets(matched, filters, skip=facet)))
-    for facets, practices in groups:
-        rows = (
-            PracticeFacet.objects.filter(facet__in=facets, practice_id__in=practices.values("pk"))
-            .values("facet", "value")
-            .annotate(n=Count("practice_id"))
-        )
-        for row in rows:
-            raw[row["facet"]][row["value"]] = row["n"]
-    return _facet_entries(raw, filters)
-
-
 def practices_of(organisation_ids: Iterable[int]) -> QuerySet[Practice]:
     """Return the practices written by these organisations, newest change first."""
     return (
@@ -460,6 +432,28 @@ class Similar:
     reasons: list[tuple[str, Any]]
 
 
+def profile_for(user: Any, comune: Any, chosen: Sequence[str] = ()) -> Profile:
+    """Return what makes ``comune`` what it is, for finding practices from places like it.
+
+    The problems are those ``chosen``, equally weighted; without a choice, the
+    shares of the comune's incidents when ``user`` may see its aggregates.
+    """
+    shares: dict[str, float] = {code: 1 / len(chosen) for code in chosen}
+    source = "chosen"
+    if not shares:
+        source = "incidents"
+        for tenant in Organisation.objects.filter(comune=comune, kind=OrganisationKind.COMUNE):
+            if user.has_perm("prossima.view_aggregates", tenant):
+                shares = incident_profile(tenant)
+                break
+    return Profile(
+        size_class=size_class_of(comune.population),
+        region_code=comune.region.code,
+        problem_shares=shares,
+        source=source if shares else "none",
+    )
+
+
 def similar_practices(profile: Profile, limit: int = 20) -> list[Similar]:
     """Return published practices ranked by how much their place resembles ``profile``.
 
@@ -517,6 +511,25 @@ def similar_practices(profile: Profile, limit: int = 20) -> list[Similar]:
         )
     )
     return ranked[:limit]
+
+
+def snapshot_changes(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any]
+) -> list[tuple[Any, Any, Any]]:
+    """Return (field label, before, after) for each content field that differs.
+
+    With no ``before`` (a first version), every field that holds something.
+    """
+    from prossima.practices.actions import CONTENT_FIELDS
+
+    changes = []
+    for name in CONTENT_FIELDS:
+        old = before.get(name) if before is not None else None
+        new = after.get(name)
+        if (before is None and new not in (None, "", [])) or (before is not None and old != new):
+            label = getattr(Practice._meta.get_field(name), "verbose_name", name)
+            changes.append((label, old, new))
+    return changes
 
 
 # --- Catalogue ---------------------------------------------------------------------

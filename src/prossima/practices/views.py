@@ -39,7 +39,6 @@ from prossima.practices.models import (
     Status,
     Strength,
     TargetGroup,
-    size_class_of,
 )
 from prossima.web.forms import add_validation_errors
 
@@ -183,19 +182,16 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     practice = _practice_or_404(request, slug)
     shown = get_object_or_404(practice.versions.select_related("created_by"), number=number)
     before = practice.versions.filter(number__lt=number).order_by("-number").first()
-    previous = before.snapshot if before is not None else {}
-    changes = []
-    for name in actions.CONTENT_FIELDS:
-        old, new = previous.get(name), shown.snapshot.get(name)
-        if before is None and new in (None, "", []):
-            continue
-        if before is None or old != new:
-            label = getattr(Practice._meta.get_field(name), "verbose_name", name)
-            changes.append((label, _shown(old), _shown(new)))
+    changes = queries.snapshot_changes(before.snapshot if before else None, shown.snapshot)
     return render(
         request,
         "practices/version.html",
-        {"practice": practice, "version": shown, "before": before, "changes": changes},
+        {
+            "practice": practice,
+            "version": shown,
+            "before": before,
+            "changes": [(label, _shown(old), _shown(new)) for label, old, new in changes],
+        },
     )
 
 
@@ -338,10 +334,7 @@ def _run(
             messages.error(request, message)
         return redirect(practice.get_absolute_url())
     messages.success(request, done)
-    target = result if isinstance(result, Practice) else practice
-    if not Practice.objects.filter(pk=target.pk).exists() and practice.revision_of_id:
-        target = practice.revision_of  # type: ignore[assignment]
-    return redirect(target.get_absolute_url())
+    return redirect(result.get_absolute_url())
 
 
 @login_required
@@ -434,11 +427,9 @@ def _changed_fields(practice: Practice) -> list[str]:
     if practice.revision_of is None:
         return []
     before = actions.snapshot_of(practice.revision_of)
-    after = actions.snapshot_of(practice)
     return [
-        str(getattr(Practice._meta.get_field(name), "verbose_name", name))
-        for name in actions.CONTENT_FIELDS
-        if before.get(name) != after.get(name)
+        str(label)
+        for label, _old, _new in queries.snapshot_changes(before, actions.snapshot_of(practice))
     ]
 
 
@@ -524,24 +515,7 @@ def like_mine(request: HttpRequest) -> HttpResponse:
     comune = None
     if form.is_valid():
         comune = form.cleaned_data["comune"]
-        shares: dict[str, float] = {}
-        source = "chosen"
-        chosen = form.cleaned_data["problems"]
-        if chosen:
-            shares = {code: 1 / len(chosen) for code in chosen}
-        else:
-            tenants = Organisation.objects.filter(comune=comune, kind__in=("comune",))
-            for candidate in tenants:
-                if user.has_perm("prossima.view_aggregates", candidate):
-                    shares = queries.incident_profile(candidate)
-                    source = "incidents"
-                    break
-        profile = queries.Profile(
-            size_class=size_class_of(comune.population),
-            region_code=comune.region.code,
-            problem_shares=shares,
-            source=source if shares else "none",
-        )
+        profile = queries.profile_for(user, comune, form.cleaned_data["problems"])
         results = queries.similar_practices(profile)
     top_problems = (
         sorted(profile.problem_shares.items(), key=lambda kv: -kv[1])[:5] if profile else []
