@@ -44,6 +44,8 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
     ("responsabile.toronto", "Alex", "toronto", Role.MANAGER),
     ("agente.toronto", "Jordan", "toronto_police", Role.OFFICER),
     ("cittadina", "Anna", "", Role.CITIZEN),
+    ("referente.impresa", "Carla", "company", Role.MANAGER),
+    ("volontaria.rete", "Giorgia", "community", Role.MANAGER),
 )
 
 
@@ -82,6 +84,12 @@ def load_demo_accounts() -> dict[str, Organisation]:
             "community",
             name="Rete di quartiere (demo)",
             kind=OrganisationKind.COMMUNITY,
+            comune=comune,
+        ),
+        "company": _org(
+            "company",
+            name="Impresa locale (demo)",
+            kind=OrganisationKind.COMPANY,
             comune=comune,
         ),
     }
@@ -556,6 +564,285 @@ def load_demo_practices(orgs: dict[str, Organisation]) -> int:
     return do_load_seed_practices(orgs["institute"])
 
 
+# Around via Zamboni, the university quarter of Bologna (lon, lat).
+DEMO_PORTICO = (11.3503, 44.4966)
+DEMO_PROJECT_AREA = {
+    "type": "Polygon",
+    "coordinates": [
+        [[11.3470, 44.4950], [11.3545, 44.4950], [11.3545, 44.4985], [11.3470, 44.4985],
+         [11.3470, 44.4950]]
+    ],
+}  # fmt: skip
+DEMO_CONSULTATION = "Portici e piazze sicure in zona universitaria (illustrativa)"
+
+
+def load_demo_dialogue(orgs: dict[str, Organisation]) -> int:
+    """Create an illustrative consultation, meetings and a course (idempotent).
+
+    Everything is marked illustrative and says so on its page: no real
+    comune ran this consultation, and no real person wrote these proposals.
+    Returns how many proposals were created.
+    """
+    import json
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from prossima.dialogue.actions import consultations as dialogue
+    from prossima.dialogue.models import Consultation, PhaseKind, Scope
+    from prossima.interventions.actions import do_create_project, do_publish_project
+
+    if Consultation.objects.filter(title=DEMO_CONSULTATION).exists():
+        return 0
+    people = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in DEMO_PEOPLE])}
+    manager = people["responsabile.bologna"]
+    citizen, company, volunteer = (
+        people["cittadina"], people["referente.impresa"], people["volontaria.rete"]
+    )  # fmt: skip
+    today = timezone.localdate()
+
+    def days(a: int, b: int) -> dict[str, object]:
+        return {"starts_on": today + timedelta(days=a), "ends_on": today + timedelta(days=b)}
+
+    with transaction.atomic():
+        consultation = dialogue.do_create_consultation(
+            manager,
+            orgs["comune"],
+            title=DEMO_CONSULTATION,
+            summary=(
+                "Quali interventi renderebbero più sicuri i portici e le piazze della zona "
+                "universitaria la sera? Consultazione di esempio per provare la piattaforma."
+            ),
+            description=(
+                "Il comune raccoglie proposte di cittadini, associazioni e imprese, le discute "
+                "in un incontro pubblico e risponde a ciascuna. Le proposte accolte entrano in "
+                "un progetto di cui si segue l'avanzamento.\n\nTutti i contenuti sono "
+                "illustrativi."
+            ),
+            scope=Scope.COMUNE,
+            comune=orgs["comune"].comune,
+            published=True,
+            is_illustrative=True,
+            phases=[
+                {"kind": PhaseKind.INFORMATION, **days(-40, -16)},
+                {"kind": PhaseKind.PROPOSALS, **days(-15, 20)},
+                {"kind": PhaseKind.DEBATE, **days(21, 35)},
+                {"kind": PhaseKind.EVALUATION, **days(36, 60)},
+                {"kind": PhaseKind.RESULTS, **days(61, 90)},
+            ],
+        )
+        from prossima.incidents.models import CitizenReport, ModerationState
+        from prossima.practices.models import Practice
+
+        report = CitizenReport.objects.filter(
+            tenant=orgs["comune"], illustrative=True, moderation_state=ModerationState.PUBLISHED
+        ).first()
+        lighting = Practice.objects.filter(slug="illuminazione-pubblica-migliorata").first()
+        light = dialogue.do_propose(
+            citizen,
+            consultation,
+            title="Più luce sotto i portici di via Zamboni",
+            body=(
+                "La sera molti tratti del portico sono bui e ci si sente poco sicuri tornando "
+                "a casa. Proposta: lampade a LED sotto le volte e una manutenzione più rapida "
+                "delle lampade guaste."
+            ),
+            lon=DEMO_PORTICO[0],
+            lat=DEMO_PORTICO[1],
+            citizen_reports=[report.pk] if report else [],
+            practices=[lighting.pk] if lighting else [],
+            is_illustrative=True,
+        )
+        shops = dialogue.do_propose(
+            company,
+            consultation,
+            organisation=orgs["company"],
+            title="Negozi aperti più a lungo e vetrine illuminate",
+            body=(
+                "Le attività della via possono tenere le vetrine illuminate fino a mezzanotte "
+                "e segnalare insieme i punti critici: più occhi sulla strada."
+            ),
+            is_illustrative=True,
+        )
+        walk = dialogue.do_propose(
+            volunteer,
+            consultation,
+            organisation=orgs["community"],
+            title="Passeggiate serali dei volontari di quartiere",
+            body=(
+                "Gruppi di volontari formati percorrono portici e piazze due sere a settimana, "
+                "in contatto con la polizia locale, senza sostituirsi ad essa."
+            ),
+            is_illustrative=True,
+        )
+        for who, proposal in (
+            (company, light), (volunteer, light), (citizen, shops), (citizen, walk),
+            (volunteer, shops),
+        ):  # fmt: skip
+            dialogue.do_support(who, proposal)
+        first = dialogue.do_comment(
+            company,
+            light,
+            "Come impresa della zona possiamo contribuire alle lampade.",
+            organisation=orgs["company"],
+            is_illustrative=True,
+        )
+        dialogue.do_comment(
+            citizen, light, "Grazie! Sarebbe utile anche sotto l'arco.", parent=first,
+            is_illustrative=True,
+        )  # fmt: skip
+        dialogue.do_comment(
+            company, walk, "Possiamo offrire le pettorine ai volontari.", is_illustrative=True
+        )
+        project = do_create_project(
+            manager,
+            orgs["comune"],
+            title="Portici illuminati in zona universitaria (illustrativo)",
+            kind="requalification",
+            area=json.dumps(DEMO_PROJECT_AREA),
+            start_date=today - timedelta(days=5),
+            description="Progetto illustrativo creato dalla demo per mostrare l'avanzamento.",
+        )
+        do_publish_project(manager, project, True)
+        dialogue.do_answer(
+            manager,
+            light,
+            "accepted",
+            "Accolta: le lampade saranno installate con il progetto dei portici illuminati.",
+            project=project,
+        )
+        dialogue.do_answer(
+            manager,
+            shops,
+            "evaluating",
+            "Stiamo verificando con le associazioni di categoria orari e costi.",
+        )
+        funding = dialogue.do_pledge(
+            company,
+            orgs["company"],
+            proposal=light,
+            kind="funding",
+            amount_eur=Decimal("5000"),
+            description="Contributo per dieci lampade a LED.",
+            public=True,
+            is_illustrative=True,
+        )
+        dialogue.do_move_pledge(manager, funding, "accepted")
+        dialogue.do_pledge(
+            volunteer,
+            orgs["community"],
+            proposal=walk,
+            kind="volunteering",
+            hours=120,
+            description="Otto volontari per due sere a settimana, per tre mesi.",
+            public=True,
+            is_illustrative=True,
+        )
+        load_demo_meetings(orgs, consultation)
+        load_demo_course(orgs)
+    return 3
+
+
+def load_demo_meetings(orgs: dict[str, Organisation], consultation: Any) -> None:
+    """Schedule an illustrative public assembly and an online meeting of mayors."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from prossima.dialogue.actions.meetings import do_create_meeting, do_register
+    from prossima.dialogue.models import Meeting
+
+    start = timezone.localtime().replace(hour=18, minute=0, second=0, microsecond=0)
+    assembly = do_create_meeting(
+        User.objects.get(username="responsabile.bologna"),
+        orgs["comune"],
+        title="Assemblea pubblica sui portici sicuri (illustrativa)",
+        kind="public_assembly",
+        summary="Presentazione e discussione delle proposte della consultazione.",
+        agenda="Benvenuto\nLe proposte arrivate\nDiscussione\nProssimi passi",
+        starts_at=start + timedelta(days=24),
+        ends_at=start + timedelta(days=24, hours=2),
+        place="Sala del quartiere (luogo di esempio)",
+        capacity=60,
+        consultation=consultation,
+        published=True,
+    )
+    mayors = do_create_meeting(
+        None,
+        orgs["association"],
+        title="Sindaci a confronto su migrazione, sfruttamento e tratta (illustrativo)",
+        kind="mayors",
+        summary=(
+            "Incontro online tra sindaci e polizie locali per scambiare esperienze di "
+            "protezione delle vittime di sfruttamento e tratta."
+        ),
+        agenda="Apertura\nEsperienze delle città\nStrumenti di cooperazione\nConclusioni",
+        starts_at=start + timedelta(days=12, hours=-8),
+        ends_at=start + timedelta(days=12, hours=-5),
+        online_url="https://meet.example.org/sindaci-demo",
+        languages="italiano, English",
+        capacity=40,
+        published=True,
+    )
+    Meeting.objects.filter(pk__in=[assembly.pk, mayors.pk]).update(is_illustrative=True)
+    for username in ("cittadina", "referente.impresa", "volontaria.rete"):
+        do_register(User.objects.get(username=username), assembly)
+    do_register(User.objects.get(username="responsabile.bologna"), mayors, orgs["comune"])
+
+
+def load_demo_course(orgs: dict[str, Organisation]) -> None:
+    """Run an illustrative course of the institute: three sessions held, one certificate."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from prossima.dialogue.actions import training
+    from prossima.dialogue.models import Course
+
+    course = training.do_create_course(
+        None,
+        orgs["institute"],
+        title="Polizia di prossimità: metodi e strumenti (corso illustrativo)",
+        summary=(
+            "Tre incontri per agenti e ufficiali di polizia locale su analisi dei problemi, "
+            "ascolto dei residenti e valutazione."
+        ),
+        description="Corso di esempio creato dalla demo: non è un'offerta formativa reale.",
+        audience="Agenti e ufficiali di polizia locale",
+        capacity=25,
+        published=True,
+    )
+    Course.objects.filter(pk=course.pk).update(is_illustrative=True)
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    topics = (
+        ("Il metodo SARA", "Individuare e analizzare un problema ricorrente."),
+        ("Ascolto e mediazione", "Incontrare residenti ed esercenti; gestire i conflitti."),
+        ("Valutare i risultati", "Prima e dopo, aree di confronto, indicatori."),
+    )
+    sessions = []
+    for order, (title, description) in enumerate(topics, start=1):
+        module = training.do_add_module(None, course, title=title, description=description)
+        begins = start - timedelta(days=7 * (4 - order))
+        sessions.append(
+            training.do_add_session(
+                None,
+                course,
+                module=module,
+                starts_at=begins,
+                ends_at=begins + timedelta(hours=4),
+                place="Aula di esempio dell'istituto",
+            )
+        )
+    officer = User.objects.get(username="agente.bologna")
+    manager = User.objects.get(username="responsabile.bologna")
+    training.do_enrol(officer, course, orgs["police"])
+    training.do_enrol(manager, course, orgs["comune"])
+    for number, session in enumerate(sessions):
+        present = [officer.pk] + ([manager.pk] if number == 0 else [])
+        training.do_record_attendance(None, session, present)
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -581,6 +868,8 @@ def load_demo(
     created = load_demo_reports(orgs)
     if created:
         progress(f"  {created} illustrative citizen reports for the demo comune")
+    if load_demo_dialogue(orgs):
+        progress("  an illustrative consultation with proposals, pledges, meetings and a course")
     progress(
         "Demo accounts (password '"
         + DEMO_PASSWORD

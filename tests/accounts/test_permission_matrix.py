@@ -160,6 +160,34 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return relation == "own_comune"
     if perm == "practices.review_practice":
         return relation in ("association", "institute") and role in AGGREGATE_ROLES
+    # Participation. The consultation of the Comune di Bologna is open to its members and
+    # to the invited community organisation; the proposal in it awaits moderation; the
+    # community organisation pledged to it; the meeting is for the comune's members; the
+    # institute's course is a draft; registrations, enrolments and notifications are
+    # another person's.
+    managing = {Role.MANAGER, Role.ADMINISTRATOR}
+    if perm in ("dialogue.view_consultation", "dialogue.participate"):
+        return relation in ("own_comune", "community")
+    if perm in ("dialogue.manage_consultation", "dialogue.answer_proposal"):
+        return relation == "own_comune" and role in managing
+    if perm in ("dialogue.moderate", "dialogue.view_proposal"):
+        return relation == "own_comune" and role in {Role.MODERATOR, *managing}
+    if perm == "dialogue.pledge":  # for the Comune di Bologna organisation
+        return relation == "own_comune" and role in managing
+    if perm == "dialogue.view_pledge":
+        return relation == "community" or (relation == "own_comune" and role in managing)
+    if perm == "dialogue.decide_pledge":
+        return relation == "own_comune" and role in managing
+    if perm in ("dialogue.view_meeting", "dialogue.register"):
+        return relation == "own_comune"
+    if perm in ("dialogue.manage_meeting", "dialogue.view_registration"):
+        return relation == "own_comune" and role in managing
+    if perm == "dialogue.view_course":
+        return relation == "institute"
+    if perm in ("dialogue.manage_course", "dialogue.view_enrolment"):
+        return relation == "institute" and role in managing
+    if perm in ("dialogue.enrol", "dialogue.view_notification"):
+        return False
     if perm in PUBLIC_PERMS:
         return True
     raise AssertionError(f"no expectation written for {perm}")
@@ -228,6 +256,24 @@ PERMS = [
     "practices.change_practice",
     "practices.submit_practice",
     "practices.review_practice",
+    "dialogue.view_consultation",
+    "dialogue.manage_consultation",
+    "dialogue.participate",
+    "dialogue.view_proposal",
+    "dialogue.answer_proposal",
+    "dialogue.moderate",
+    "dialogue.pledge",
+    "dialogue.view_pledge",
+    "dialogue.decide_pledge",
+    "dialogue.view_meeting",
+    "dialogue.manage_meeting",
+    "dialogue.register",
+    "dialogue.view_registration",
+    "dialogue.view_course",
+    "dialogue.manage_course",
+    "dialogue.enrol",
+    "dialogue.view_enrolment",
+    "dialogue.view_notification",
 ]
 REFERRAL_PERMS = {"inclusion.view_referral", "inclusion.update_referral"}
 
@@ -363,7 +409,105 @@ PRACTICE_OBJECT_PERMS = {
 }
 
 
+def world_dialogue(world: dict[str, Any]) -> dict[str, Any]:
+    """Return the participation objects of the matrix (made once); see expected()."""
+    if "dialogue" not in world:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from prossima.accounts.models import User
+        from prossima.dialogue import models as d
+
+        today = timezone.localdate()
+        someone = User.objects.create_user(username="someone.else", email="se@example.org")
+        consultation = d.Consultation.objects.create(
+            organisation=world["own_comune"],
+            title="Consultazione",
+            slug="consultazione",
+            summary="Per membri e invitati.",
+            scope=d.Scope.COMUNE,
+            access=d.Access.INVITED,
+            published=True,
+        )
+        consultation.invited.set([world["community"]])
+        consultation.phases.create(
+            kind=d.PhaseKind.PROPOSALS,
+            starts_on=today - dt.timedelta(days=1),
+            ends_on=today + dt.timedelta(days=9),
+        )
+        proposal = d.Proposal.objects.create(
+            consultation=consultation,
+            author=someone,
+            title="In attesa",
+            body="Una proposta da moderare.",
+            state=d.ContentState.PENDING,
+        )
+        pledge = d.Pledge.objects.create(
+            organisation=world["community"],
+            proposal=proposal,
+            kind=d.PledgeKind.VOLUNTEERING,
+            hours=10,
+            description="Volontari",
+        )
+        now = timezone.now()
+        meeting = d.Meeting.objects.create(
+            organisation=world["own_comune"],
+            title="Riunione",
+            slug="riunione",
+            kind=d.MeetingKind.WORKSHOP,
+            summary="Per i membri.",
+            starts_at=now + dt.timedelta(days=3),
+            ends_at=now + dt.timedelta(days=3, hours=2),
+            access=d.Access.MEMBERS,
+            published=True,
+        )
+        course = d.Course.objects.create(
+            organisation=world["institute"], title="Corso", slug="corso", summary="Bozza."
+        )
+        world["dialogue"] = {
+            "consultation": consultation,
+            "proposal": proposal,
+            "pledge": pledge,
+            "meeting": meeting,
+            "registration": d.Registration.objects.create(
+                meeting=meeting, user=someone, state=d.RegistrationState.CONFIRMED
+            ),
+            "course": course,
+            "enrolment": d.Enrolment.objects.create(
+                course=course, user=someone, state=d.EnrolmentState.ENROLLED
+            ),
+            "notification": d.Notification.objects.create(
+                recipient=someone, kind=d.NotificationKind.COMMENT, event="comment_reply"
+            ),
+        }
+    return world["dialogue"]
+
+
+DIALOGUE_TARGETS = {
+    "dialogue.view_consultation": "consultation",
+    "dialogue.manage_consultation": "consultation",
+    "dialogue.participate": "consultation",
+    "dialogue.moderate": "consultation",
+    "dialogue.view_proposal": "proposal",
+    "dialogue.answer_proposal": "proposal",
+    "dialogue.view_pledge": "pledge",
+    "dialogue.decide_pledge": "pledge",
+    "dialogue.view_meeting": "meeting",
+    "dialogue.manage_meeting": "meeting",
+    "dialogue.register": "meeting",
+    "dialogue.view_registration": "registration",
+    "dialogue.view_course": "course",
+    "dialogue.manage_course": "course",
+    "dialogue.enrol": "course",
+    "dialogue.view_enrolment": "enrolment",
+    "dialogue.view_notification": "notification",
+}
+
+
 def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
+    if perm in DIALOGUE_TARGETS:
+        return world_dialogue(world)[DIALOGUE_TARGETS[perm]]
     if perm in PRACTICE_OBJECT_PERMS:
         return world_practice(world)
     if perm == "policing.view_visit":

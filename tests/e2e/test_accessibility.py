@@ -18,7 +18,7 @@ PAGES = [
     "/accounts/register/",
     "/accounts/organisations/",
     "/about/",
-    "/modules/dialogue/",
+    "/modules/reports/",
     "/practices/",
     "/practices/like-mine/?comune=037006",
     "/counterfeit/",
@@ -151,6 +151,59 @@ def test_practice_pages_have_no_wcag_violations(
         "/practices/kirkholt-prevenzione-furti-ripetuti/print/",
         "/practices/new/",
         "/practices/mine/",
+    ):
+        page.goto(live_server.url + url)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(content=AXE)
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_participation_pages_have_no_wcag_violations(
+    audited_page: Any, live_server: Any, territory: None, language: str
+) -> None:
+    from prossima.demo import DEMO_PASSWORD, load_demo_accounts, load_demo_dialogue
+    from prossima.dialogue.models import Consultation, Course, Enrolment, Meeting, Proposal
+
+    load_demo_dialogue(load_demo_accounts())
+    consultation = Consultation.objects.get()
+    proposal = Proposal.objects.filter(answer="accepted").get()
+    meeting = Meeting.objects.filter(kind="public_assembly").get()
+    course = Course.objects.get()
+    code = Enrolment.objects.exclude(certificate_code="").get().certificate_code
+    page = audited_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Nome utente o e-mail").fill("responsabile.bologna")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.get_by_test_id(f"lang-{language}").click()
+    page.wait_for_load_state()
+    problems = []
+    for url in (
+        "/dialogue/",
+        consultation.get_absolute_url(),
+        f"/dialogue/consultations/{consultation.slug}/propose/",
+        f"/dialogue/consultations/{consultation.slug}/edit/",
+        proposal.get_absolute_url(),
+        proposal.get_absolute_url() + "answer/",
+        "/dialogue/pledges/",
+        "/dialogue/contributions/",
+        "/dialogue/moderation/",
+        "/dialogue/notifications/",
+        "/dialogue/notifications/settings/",
+        "/dialogue/meetings/",
+        meeting.get_absolute_url(),
+        f"/dialogue/meetings/{meeting.slug}/registrations/",
+        "/dialogue/training/",
+        course.get_absolute_url(),
+        f"/dialogue/certificates/{code}/",
     ):
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")

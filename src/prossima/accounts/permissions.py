@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rules
+from django.db.models import Q
 
 from prossima.accounts.models import Membership, Organisation, OrganisationKind, Role
 
@@ -440,6 +441,176 @@ rules.add_perm("practices.submit_practice", is_platform_admin | is_member)
 rules.add_perm("practices.review_practice", is_platform_admin | reviews_practices)
 
 
+# Participation (dialogue). Consultations, meetings and courses are *spaces*
+# owned by an organisation; proposals and comments live in a consultation.
+MODERATING_ROLES = frozenset({Role.MODERATOR, Role.MANAGER, Role.ADMINISTRATOR})
+_SPACE_MODELS = frozenset({"consultation", "meeting", "course"})
+
+
+def space_of(obj: Any) -> Any:
+    """Return the consultation, meeting or course an object of the dialogue belongs to."""
+    name = getattr(getattr(obj, "_meta", None), "model_name", "")
+    if name in _SPACE_MODELS:
+        return obj
+    if name == "proposal":
+        return obj.consultation
+    if name == "comment":
+        return obj.proposal.consultation
+    if name == "flag":
+        return (obj.proposal or obj.comment.proposal).consultation
+    if name == "enrolment":
+        return obj.course
+    if name == "registration":
+        return obj.meeting
+    return None
+
+
+def owner_of(obj: Any) -> Organisation | None:
+    """Return the organisation that owns a dialogue space (or the organisation itself)."""
+    if isinstance(obj, Organisation):
+        return obj
+    space = space_of(obj)
+    return space.organisation if space is not None else None
+
+
+@rules.predicate
+def manages_space(user: Any, obj: Any) -> bool:
+    """Return whether the user manages the organisation owning the space (or the organisation)."""
+    owner = owner_of(obj)
+    return owner is not None and _has_role_in(user, owner, MANAGING_ROLES)
+
+
+@rules.predicate
+def moderates_space(user: Any, obj: Any) -> bool:
+    """Return whether the user moderates the owner's spaces (moderators, managers, admins)."""
+    owner = owner_of(obj)
+    return owner is not None and _has_role_in(user, owner, MODERATING_ROLES)
+
+
+@rules.predicate
+def sees_space(user: Any, obj: Any) -> bool:
+    """Return whether the space is open to the user: published and public, or theirs."""
+    space = space_of(obj)
+    if space is None:
+        return False
+    if is_member(user, space.organisation):
+        return True
+    if not space.published:
+        return False
+    if space.access == "public":
+        return True
+    if space.access == "invited":
+        invited = {o.pk for o in space.invited.all()}
+        return any(m.organisation_id in invited for m in memberships_of(user))
+    return False
+
+
+def is_blocked(user: Any, organisation: Organisation | None) -> bool:
+    """Return whether the user may not post in the organisation's spaces."""
+    from prossima.dialogue.models import Block
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    found = Block.objects.filter(user=user, lifted_at__isnull=True)
+    return found.filter(Q(organisation=None) | Q(organisation=organisation)).exists()
+
+
+@rules.predicate
+def may_post_in(user: Any, obj: Any) -> bool:
+    """Return whether the user may post in the space: signed in, sees it, not blocked."""
+    space = space_of(obj)
+    return (
+        space is not None
+        and bool(getattr(user, "is_authenticated", False))
+        and space.published
+        and bool(sees_space(user, space))
+        and not is_blocked(user, space.organisation)
+    )
+
+
+@rules.predicate
+def may_join(user: Any, obj: Any) -> bool:
+    """Return whether the user may register for a meeting or enrol in a course."""
+    space = space_of(obj)
+    return (
+        space is not None
+        and bool(getattr(user, "is_authenticated", False))
+        and space.published
+        and bool(sees_space(user, space))
+    )
+
+
+@rules.predicate
+def sees_contribution(user: Any, obj: Any) -> bool:
+    """Return whether a proposal or comment is visible: published in a visible space, or own."""
+    if not sees_space(user, obj):
+        return False
+    if obj.state == "published":
+        return True
+    return bool(getattr(user, "is_authenticated", False) and obj.author_id == user.pk)
+
+
+@rules.predicate
+def is_own_entry(user: Any, obj: Any) -> bool:
+    """Return whether an enrolment, registration or notification is the user's own."""
+    owner_id = getattr(obj, "user_id", None) or getattr(obj, "recipient_id", None)
+    return bool(getattr(user, "is_authenticated", False)) and owner_id == user.pk
+
+
+def pledge_decider(pledge: Any) -> Organisation | None:
+    """Return the organisation that accepts a pledge: the project's tenant or the consultation's."""
+    if pledge.project_id is not None:
+        return pledge.project.tenant
+    return pledge.proposal.consultation.organisation
+
+
+@rules.predicate
+def decides_pledge(user: Any, pledge: Any) -> bool:
+    """Return whether the user accepts or declines the pledge for its receiving organisation."""
+    receiver = pledge_decider(pledge)
+    return receiver is not None and _has_role_in(user, receiver, MANAGING_ROLES)
+
+
+@rules.predicate
+def made_pledge(user: Any, pledge: Any) -> bool:
+    """Return whether the user belongs to the organisation that pledged."""
+    return bool(is_member(user, pledge.organisation))
+
+
+@rules.predicate
+def pledge_is_public(user: Any, pledge: Any) -> bool:
+    """Return whether the pledge appears publicly: consented to, accepted or delivered."""
+    return bool(pledge.public) and pledge.state in ("accepted", "delivered")
+
+
+@rules.predicate
+def pledges_for(user: Any, organisation: Organisation | None) -> bool:
+    """Return whether the user commits the organisation's resources (its managers)."""
+    return organisation is not None and _has_role_in(user, organisation, MANAGING_ROLES)
+
+
+rules.add_perm("dialogue.view_consultation", is_platform_admin | sees_space)
+rules.add_perm("dialogue.manage_consultation", is_platform_admin | manages_space)
+rules.add_perm("dialogue.participate", is_platform_admin | may_post_in)
+rules.add_perm("dialogue.view_proposal", is_platform_admin | sees_contribution | moderates_space)
+rules.add_perm("dialogue.answer_proposal", is_platform_admin | manages_space)
+rules.add_perm("dialogue.moderate", is_platform_admin | moderates_space)
+rules.add_perm("dialogue.pledge", is_platform_admin | pledges_for)
+rules.add_perm(
+    "dialogue.view_pledge", is_platform_admin | pledge_is_public | made_pledge | decides_pledge
+)
+rules.add_perm("dialogue.decide_pledge", is_platform_admin | decides_pledge)
+rules.add_perm("dialogue.view_meeting", is_platform_admin | sees_space)
+rules.add_perm("dialogue.manage_meeting", is_platform_admin | manages_space)
+rules.add_perm("dialogue.register", is_platform_admin | may_join)
+rules.add_perm("dialogue.view_registration", is_platform_admin | is_own_entry | manages_space)
+rules.add_perm("dialogue.view_course", is_platform_admin | sees_space)
+rules.add_perm("dialogue.manage_course", is_platform_admin | manages_space)
+rules.add_perm("dialogue.enrol", is_platform_admin | may_join)
+rules.add_perm("dialogue.view_enrolment", is_platform_admin | is_own_entry | manages_space)
+rules.add_perm("dialogue.view_notification", is_platform_admin | is_own_entry)
+
+
 rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
 rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
@@ -814,6 +985,114 @@ DATA_KINDS: dict[str, DataKind] = {
         "personal",
         "inclusion.view_referral",
         "inclusion.update_referral",
+    ),
+    "dialogue.consultation": DataKind(
+        "dialogue.consultation",
+        "public",
+        "dialogue.view_consultation",
+        "dialogue.manage_consultation",
+        "Open to everyone, to the owner's members or to invited organisations; drafts to the "
+        "owner's members; the owner's managers run it.",
+    ),
+    "dialogue.phase": DataKind(
+        "dialogue.phase", "public", "dialogue.view_consultation", "dialogue.manage_consultation"
+    ),
+    "dialogue.consultationdocument": DataKind(
+        "dialogue.consultationdocument",
+        "public",
+        "dialogue.view_consultation",
+        "dialogue.manage_consultation",
+    ),
+    "dialogue.proposal": DataKind(
+        "dialogue.proposal",
+        "public",
+        "dialogue.view_proposal",
+        "dialogue.answer_proposal",
+        "Public in its consultation once published; awaiting moderation or hidden: the author "
+        "and the owner's moderators. The owner's managers answer (accepted, evaluating, "
+        "rejected).",
+    ),
+    "dialogue.support": DataKind(
+        "dialogue.support",
+        "personal",
+        "dialogue.moderate",
+        "dialogue.participate",
+        "Who supported what is never shown; the public sees counts only.",
+    ),
+    "dialogue.comment": DataKind(
+        "dialogue.comment",
+        "public",
+        "dialogue.view_proposal",
+        "dialogue.moderate",
+        "Like proposals; a moderator's edit keeps the original text.",
+    ),
+    "dialogue.flag": DataKind(
+        "dialogue.flag",
+        "personal",
+        "dialogue.moderate",
+        "dialogue.moderate",
+        "Who reported what: the owner's moderators only.",
+    ),
+    "dialogue.block": DataKind(
+        "dialogue.block",
+        "personal",
+        "dialogue.moderate",
+        "dialogue.moderate",
+        "Blocks in an organisation's spaces: its moderators; platform-wide blocks: "
+        "platform administrators.",
+    ),
+    "dialogue.pledge": DataKind(
+        "dialogue.pledge",
+        "tenant-managed",
+        "dialogue.view_pledge",
+        "dialogue.decide_pledge",
+        "The pledging organisation and the receiving organisation's managers; public only "
+        "when the pledger consented and it was accepted or delivered.",
+    ),
+    "dialogue.meeting": DataKind(
+        "dialogue.meeting",
+        "public",
+        "dialogue.view_meeting",
+        "dialogue.manage_meeting",
+        "Open like consultations; the organiser's managers run it.",
+    ),
+    "dialogue.registration": DataKind(
+        "dialogue.registration",
+        "personal",
+        "dialogue.view_registration",
+        "dialogue.register",
+        "Who attends: the person and the organiser's managers; the public sees counts.",
+    ),
+    "dialogue.course": DataKind(
+        "dialogue.course", "public", "dialogue.view_course", "dialogue.manage_course"
+    ),
+    "dialogue.coursemodule": DataKind(
+        "dialogue.coursemodule", "public", "dialogue.view_course", "dialogue.manage_course"
+    ),
+    "dialogue.coursesession": DataKind(
+        "dialogue.coursesession", "public", "dialogue.view_course", "dialogue.manage_course"
+    ),
+    "dialogue.enrolment": DataKind(
+        "dialogue.enrolment",
+        "personal",
+        "dialogue.view_enrolment",
+        "dialogue.enrol",
+        "Enrolment, attendance and certificate: the person and the provider's managers; a "
+        "certificate's secret code lets anyone holding it verify it.",
+    ),
+    "dialogue.notification": DataKind(
+        "dialogue.notification",
+        "personal",
+        "dialogue.view_notification",
+        None,
+        "Only the recipient.",
+    ),
+    "dialogue.notificationpreference": DataKind(
+        "dialogue.notificationpreference",
+        "personal",
+        "dialogue.view_notification",
+        None,
+        "Only the person; kept through their settings page.",
     ),
     "territory.subarea": DataKind(
         "territory.subarea",

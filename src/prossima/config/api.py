@@ -44,6 +44,7 @@ def _register() -> None:
     from prossima.analytics.api import router as analytics_router
     from prossima.assets.api import router as assets_router
     from prossima.counterfeit.alert_api import alerts_router
+    from prossima.dialogue.api import router as dialogue_router
     from prossima.incidents.api import datasets_router
     from prossima.incidents.api import router as reports_router
     from prossima.inclusion.api import index_router
@@ -65,6 +66,7 @@ def _register() -> None:
     api.add_router("/assets", assets_router, tags=["confiscated assets"])
     api.add_router("/counterfeit/alerts", alerts_router, tags=["counterfeit"])
     api.add_router("/practices", practices_router, tags=["practices"])
+    api.add_router("/dialogue", dialogue_router, tags=["participation"])
 
 
 _register()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "prossima.assets",
     "prossima.counterfeit",
     "prossima.practices",
+    "prossima.dialogue",
 ]
 
 MIDDLEWARE = [
@@ -193,14 +194,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 # Job state lives in the database (jobs.Job), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True
-# Daily checks (asset alerts, call deadlines) and alert digests each morning, local time. The
-# scheduler runs inside one worker: `prossima serve` starts it, and in
-# production exactly one `prossima worker --beat` must run.
+# Daily checks (asset alerts, call deadlines) and alert digests each morning, local time;
+# meeting reminders every hour (a day ahead). The scheduler runs inside one worker:
+# `prossima serve` starts it, and in production exactly one `prossima worker --beat` must run.
 CELERY_TIMEZONE = "Europe/Rome"
 CELERY_BEAT_SCHEDULE = {
     "asset-daily-checks": {
         "task": "prossima.assets.daily_checks",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "dialogue-meeting-reminders": {
+        "task": "prossima.dialogue.send_meeting_reminders",
+        "schedule": crontab(minute=15),
     },
     "counterfeit-alert-digests": {
         "task": "prossima.counterfeit.send_alert_digests",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("assets/", include("prossima.assets.urls")),
     path("counterfeit/", include("prossima.counterfeit.urls")),
     path("practices/", include("prossima.practices.urls")),
+    path("dialogue/", include("prossima.dialogue.urls")),
     path("jobs/", include("prossima.jobs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

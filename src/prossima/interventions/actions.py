@@ -147,6 +147,10 @@ def do_set_stage(actor: Any, project: Project, stage: str) -> Project:
         actor, AuditEvent.Action.UPDATE, "interventions.project", project.pk, f"stage {stage}",
         organisation=project.tenant,
     )  # fmt: skip
+    # Proposals this project carries out show its progress; tell their followers.
+    from prossima.dialogue.actions.consultations import notify_project_stage
+
+    notify_project_stage(project)
     return project
 
 

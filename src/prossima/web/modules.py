@@ -100,6 +100,7 @@ MODULES: tuple[Module, ...] = (
         _("Participation"),
         _("Consultations, proposals, pledges of resources, meetings of mayors and training."),
         _("Participatory dialogue between institutions, communities and private sector."),
+        "dialogue:index",
     ),
     Module(
         "reports",

@@ -1,0 +1,1 @@
+"""Reads of participation worth a name, one module per part."""
