@@ -39,6 +39,7 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
     ("moderatrice.bologna", "Sara", "comune", Role.MODERATOR),
     ("assistente.sociale.bologna", "Chiara", "comune", Role.SOCIAL_WORKER),
     ("analista.associazione", "Paolo", "association", Role.ANALYST),
+    ("responsabile.associazione", "Franca", "association", Role.MANAGER),
     ("ricercatrice.istituto", "Elena", "institute", Role.RESEARCHER),
     ("analista.toronto", "Sam", "toronto_police", Role.ANALYST),
     ("responsabile.toronto", "Alex", "toronto", Role.MANAGER),
@@ -843,6 +844,40 @@ def load_demo_course(orgs: dict[str, Organisation]) -> None:
         training.do_record_attendance(None, session, present)
 
 
+def load_demo_indicators() -> int:
+    """Compute the indicators of this year and last from what the demo loaded (idempotent)."""
+    from django.utils import timezone
+
+    from prossima.reports.actions.indicators import do_compute_indicators
+
+    year = timezone.localdate().year
+    stored = sum(sum(do_compute_indicators(y).stored.values()) for y in (year - 1, year))
+    _demo_research_request(year)
+    return stored
+
+
+def _demo_research_request(year: int) -> None:
+    """Leave one request of the demo researcher waiting for the association (idempotent)."""
+    from prossima.reports.actions.research import do_request_extract
+    from prossima.reports.models import ResearchRequest
+
+    researcher = User.objects.get(username="ricercatrice.istituto")
+    if ResearchRequest.objects.filter(requester=researcher).exists():
+        return
+    do_request_extract(
+        researcher,
+        Organisation.objects.get(slug="demo-institute"),
+        title="Anziani e segnalazioni dei cittadini (richiesta di esempio)",
+        purpose=(
+            "Esempio per la demo: verificare se i comuni con più residenti anziani ricevono "
+            "più segnalazioni dei cittadini, a livello regionale."
+        ),
+        indicators=["residents_65", "reports_rate"],
+        years=[year],
+        level="region",
+    )
+
+
 def load_demo(
     progress: Callable[[str], object] = print, region_codes: set[str] | None = None
 ) -> None:
@@ -870,6 +905,8 @@ def load_demo(
         progress(f"  {created} illustrative citizen reports for the demo comune")
     if load_demo_dialogue(orgs):
         progress("  an illustrative consultation with proposals, pledges, meetings and a course")
+    stored = load_demo_indicators()
+    progress(f"  {stored} indicator values computed from the data above and ISTAT population")
     progress(
         "Demo accounts (password '"
         + DEMO_PASSWORD

@@ -188,6 +188,13 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return relation == "institute" and role in managing
     if perm in ("dialogue.enrol", "dialogue.view_notification"):
         return False
+    # Research extracts: the target request was made by someone else of the institute.
+    if perm == "reports.request_extract":  # for the institute
+        return relation == "institute" and role in AGGREGATE_ROLES
+    if perm == "reports.view_request":
+        return relation == "institute" or (relation == "association" and role in managing)
+    if perm == "reports.decide_extract":
+        return relation == "association" and role in managing
     if perm in PUBLIC_PERMS:
         return True
     raise AssertionError(f"no expectation written for {perm}")
@@ -274,6 +281,9 @@ PERMS = [
     "dialogue.enrol",
     "dialogue.view_enrolment",
     "dialogue.view_notification",
+    "reports.request_extract",
+    "reports.view_request",
+    "reports.decide_extract",
 ]
 REFERRAL_PERMS = {"inclusion.view_referral", "inclusion.update_referral"}
 
@@ -505,7 +515,30 @@ DIALOGUE_TARGETS = {
 }
 
 
+def world_request(world: dict[str, Any]) -> Any:
+    """Return a research request made by another researcher of the institute (made once)."""
+    if "request" not in world:
+        from prossima.accounts.models import User
+        from prossima.reports.models import Level, ResearchRequest
+
+        researcher = User.objects.create_user(username="other.researcher", email="or@example.org")
+        world["request"] = ResearchRequest.objects.create(
+            requester=researcher,
+            organisation=world["institute"],
+            title="Concentrazione dei furti",
+            purpose="Confronto tra comuni medi.",
+            indicators=["incidents_top5"],
+            years=[2024],
+            level=Level.REGION,
+        )
+    return world["request"]
+
+
 def target(perm: str, world: dict[str, Any], bologna: Any) -> Any:
+    if perm == "reports.request_extract":
+        return world["institute"]
+    if perm in ("reports.view_request", "reports.decide_extract"):
+        return world_request(world)
     if perm in DIALOGUE_TARGETS:
         return world_dialogue(world)[DIALOGUE_TARGETS[perm]]
     if perm in PRACTICE_OBJECT_PERMS:

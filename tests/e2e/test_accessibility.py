@@ -34,6 +34,23 @@ PAGES = [
 ]
 
 
+def violations(page: Any, base: str, urls: Any) -> list[str]:
+    """Return the WCAG 2.1 A/AA violations axe finds on each page, one line each."""
+    problems = []
+    for url in urls:
+        page.goto(base + url)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(content=AXE)
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
+    return problems
+
+
 @pytest.fixture
 def audited_page(browser: Any) -> Any:
     # The platform's CSP forbids injected scripts, rightly; the audit needs one.
@@ -50,18 +67,7 @@ def test_pages_have_no_wcag_violations(
     page.goto(live_server.url + "/")
     page.get_by_test_id(f"lang-{language}").click()
     page.wait_for_load_state()
-    problems = []
-    for path in PAGES:
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(content=AXE)
-        result = page.evaluate(
-            "async () => await axe.run(document, {runOnly: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
-        )
-        for violation in result["violations"]:
-            targets = [node["target"] for node in violation["nodes"][:3]]
-            problems.append(f"{path}: {violation['id']} ({violation['help']}) at {targets}")
+    problems = violations(page, live_server.url, PAGES)
     assert not problems, "\n".join(problems)
 
 
@@ -95,8 +101,7 @@ def test_asset_office_pages_have_no_wcag_violations(
     page.get_by_label("Nome utente o e-mail").fill("manager")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Accedi").click()
-    problems = []
-    for url in (
+    urls = (
         "/assets/",
         f"/assets/registry/{org.slug}/",
         f"/assets/registry/{org.slug}/import/",
@@ -105,17 +110,8 @@ def test_asset_office_pages_have_no_wcag_violations(
         f"/assets/record/{asset.pk}/",
         f"/assets/record/{asset.pk}/concession/",
         f"/assets/public/{asset.code}/",
-    ):
-        page.goto(live_server.url + url)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(content=AXE)
-        result = page.evaluate(
-            "async () => await axe.run(document, {runOnly: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
-        )
-        for violation in result["violations"]:
-            targets = [node["target"] for node in violation["nodes"][:3]]
-            problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
+    )
+    problems = violations(page, live_server.url, urls)
     assert not problems, "\n".join(problems)
 
 
@@ -144,24 +140,14 @@ def test_practice_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Accedi").click()
     page.get_by_test_id(f"lang-{language}").click()
     page.wait_for_load_state()
-    problems = []
-    for url in (
+    urls = (
         "/practices/?q=furti+in+abitazione&rating=effective",
         "/practices/kirkholt-prevenzione-furti-ripetuti/",
         "/practices/kirkholt-prevenzione-furti-ripetuti/print/",
         "/practices/new/",
         "/practices/mine/",
-    ):
-        page.goto(live_server.url + url)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(content=AXE)
-        result = page.evaluate(
-            "async () => await axe.run(document, {runOnly: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
-        )
-        for violation in result["violations"]:
-            targets = [node["target"] for node in violation["nodes"][:3]]
-            problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
+    )
+    problems = violations(page, live_server.url, urls)
     assert not problems, "\n".join(problems)
 
 
@@ -185,8 +171,7 @@ def test_participation_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Accedi").click()
     page.get_by_test_id(f"lang-{language}").click()
     page.wait_for_load_state()
-    problems = []
-    for url in (
+    urls = (
         "/dialogue/",
         consultation.get_absolute_url(),
         f"/dialogue/consultations/{consultation.slug}/propose/",
@@ -204,15 +189,49 @@ def test_participation_pages_have_no_wcag_violations(
         "/dialogue/training/",
         course.get_absolute_url(),
         f"/dialogue/certificates/{code}/",
-    ):
-        page.goto(live_server.url + url)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(content=AXE)
-        result = page.evaluate(
-            "async () => await axe.run(document, {runOnly: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
-        )
-        for violation in result["violations"]:
-            targets = [node["target"] for node in violation["nodes"][:3]]
-            problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
+    )
+    problems = violations(page, live_server.url, urls)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_indicator_and_open_data_pages_have_no_wcag_violations(
+    audited_page: Any, live_server: Any, territory: None, language: str
+) -> None:
+    from django.utils import timezone
+
+    from prossima.demo import (
+        DEMO_PASSWORD,
+        load_demo_accounts,
+        load_demo_dialogue,
+        load_demo_indicators,
+        load_demo_reports,
+    )
+    from prossima.reports.models import ResearchRequest
+
+    orgs = load_demo_accounts()
+    load_demo_reports(orgs)
+    load_demo_dialogue(orgs)
+    load_demo_indicators()
+    year = timezone.localdate().year
+    request = ResearchRequest.objects.get()
+    page = audited_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Nome utente o e-mail").fill("ricercatrice.istituto")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.get_by_test_id(f"lang-{language}").click()
+    page.wait_for_load_state()
+    urls = (
+        "/reports/",
+        "/reports/indicators/residents_65/",
+        "/reports/indicators/incidents_rate/",
+        "/reports/comuni/037006/",
+        f"/reports/comuni/037006/{year}/",
+        "/reports/catalogue/",
+        "/reports/research/",
+        "/reports/research/new/",
+        f"/reports/research/{request.pk}/",
+    )
+    problems = violations(page, live_server.url, urls)
     assert not problems, "\n".join(problems)

@@ -611,6 +611,35 @@ rules.add_perm("dialogue.view_enrolment", is_platform_admin | is_own_entry | man
 rules.add_perm("dialogue.view_notification", is_platform_admin | is_own_entry)
 
 
+# Research extracts: the research institute (or the association) asks for
+# aggregated extracts; the association's managers decide. Object: the requesting
+# organisation (to ask) or the request.
+@rules.predicate
+def requests_extracts_for(user: Any, organisation: Organisation | None) -> bool:
+    """Return whether the user asks for extracts on behalf of the institute or association."""
+    return (
+        organisation is not None
+        and organisation.kind in AGGREGATE_KINDS
+        and _has_role_in(user, organisation, AGGREGATE_ROLES)
+    )
+
+
+@rules.predicate
+def belongs_to_requester(user: Any, request: Any) -> bool:
+    """Return whether the user made the request or belongs to the requesting organisation."""
+    return request is not None and (
+        request.requester_id == getattr(user, "pk", None)
+        or bool(is_member(user, request.organisation))
+    )
+
+
+rules.add_perm("reports.request_extract", is_platform_admin | requests_extracts_for)
+rules.add_perm(
+    "reports.view_request", is_platform_admin | belongs_to_requester | manages_association
+)
+rules.add_perm("reports.decide_extract", is_platform_admin | manages_association)
+
+
 rules.add_perm("jobs.view_job", is_platform_admin | started_job | works_on_job_tenant)
 rules.add_perm("jobs.retry_job", is_platform_admin | started_job | manages_job_tenant)
 
@@ -1093,6 +1122,24 @@ DATA_KINDS: dict[str, DataKind] = {
         "dialogue.view_notification",
         None,
         "Only the person; kept through their settings page.",
+    ),
+    "reports.indicatorvalue": DataKind(
+        "reports.indicatorvalue",
+        "tenant-managed",
+        "prossima.view_aggregates",
+        None,
+        "Aggregates per comune and year, computed by the platform. Indicators from police "
+        "data: the comune's staff, the association and the institute; the others are public. "
+        "Values on fewer than PUBLIC_MIN_COUNT events or people are shown to the comune's "
+        "staff only.",
+    ),
+    "reports.researchrequest": DataKind(
+        "reports.researchrequest",
+        "tenant-managed",
+        "reports.view_request",
+        "reports.decide_extract",
+        "Requests for aggregated extracts: the requester's organisation and the association's "
+        "managers, who decide; every step and download is audited.",
     ),
     "territory.subarea": DataKind(
         "territory.subarea",

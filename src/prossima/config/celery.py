@@ -11,5 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prossima.config.settings")
 app = Celery("prossima")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    ["prossima.jobs", "prossima.assets", "prossima.counterfeit", "prossima.dialogue"]
+    [
+        "prossima.jobs",
+        "prossima.assets",
+        "prossima.counterfeit",
+        "prossima.dialogue",
+        "prossima.reports",
+    ]
 )

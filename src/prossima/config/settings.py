@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "prossima.counterfeit",
     "prossima.practices",
     "prossima.dialogue",
+    "prossima.reports",
 ]
 
 MIDDLEWARE = [
@@ -195,13 +196,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # Job state lives in the database (jobs.Job), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True
 # Daily checks (asset alerts, call deadlines) and alert digests each morning, local time;
-# meeting reminders every hour (a day ahead). The scheduler runs inside one worker:
-# `prossima serve` starts it, and in production exactly one `prossima worker --beat` must run.
+# meeting reminders every hour (a day ahead); indicators recomputed each night. The
+# scheduler runs inside one worker: `prossima serve` starts it, and in production exactly
+# one `prossima worker --beat` must run.
 CELERY_TIMEZONE = "Europe/Rome"
 CELERY_BEAT_SCHEDULE = {
     "asset-daily-checks": {
         "task": "prossima.assets.daily_checks",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "reports-indicators": {
+        "task": "prossima.reports.compute_indicators",
+        "schedule": crontab(hour=3, minute=30),
     },
     "dialogue-meeting-reminders": {
         "task": "prossima.dialogue.send_meeting_reminders",
@@ -274,6 +280,9 @@ PROSSIMA: dict[str, Any] = {
     "SITE_URL": os.environ.get("PROSSIMA_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
     "ASSET_EXPIRY_NOTICE_DAYS": env_int("PROSSIMA_ASSET_EXPIRY_NOTICE_DAYS", 90),
     "ASSET_REPORT_GRACE_DAYS": env_int("PROSSIMA_ASSET_REPORT_GRACE_DAYS", 60),
+    # Who publishes the open-data catalogue (DCAT-AP_IT): its name and IPA code.
+    "CATALOGUE_PUBLISHER": os.environ.get("PROSSIMA_CATALOGUE_PUBLISHER", "Prossima"),
+    "CATALOGUE_PUBLISHER_IPA": os.environ.get("PROSSIMA_CATALOGUE_PUBLISHER_IPA", ""),
 }
 
 LOGGING = {

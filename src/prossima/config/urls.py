@@ -18,6 +18,7 @@ urlpatterns = [
     path("counterfeit/", include("prossima.counterfeit.urls")),
     path("practices/", include("prossima.practices.urls")),
     path("dialogue/", include("prossima.dialogue.urls")),
+    path("reports/", include("prossima.reports.urls")),
     path("jobs/", include("prossima.jobs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -110,6 +110,7 @@ MODULES: tuple[Module, ...] = (
             "the open-data catalogue."
         ),
         _("Comparison between cities and better local services."),
+        "reports:index",
     ),
 )
 
