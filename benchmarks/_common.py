@@ -39,3 +39,52 @@ def machine() -> str:
         f" (nproc {len(os.sched_getaffinity(0))}),"
         f" Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
+
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def throwaway_django(name: str, database: str) -> Path:
+    """Set up Django on a new, empty database with the Italian territory loaded.
+
+    SQLite lives in a temporary folder; on PostgreSQL (127.0.0.1:5432, user
+    postgres) the database ``name`` is created afresh, to be dropped with
+    :func:`drop_database`. Returns the temporary PROSSIMA_HOME.
+    """
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    os.environ["PROSSIMA_HOME"] = str(home)
+    if database == "postgresql":
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name}")
+            c.execute(f"CREATE DATABASE {name}")
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{home / 'bench.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "prossima.config.settings"
+    for variable in ("REDIS_URL", "CELERY_BROKER_URL", "DEBUG"):
+        os.environ.pop(variable, None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_territory", verbosity=0)
+    return home
+
+
+def drop_database(name: str, database: str) -> None:
+    """Drop the PostgreSQL database of :func:`throwaway_django` (nothing to do for SQLite)."""
+    if database != "postgresql":
+        return
+    from django.db import connections
+
+    connections.close_all()
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")

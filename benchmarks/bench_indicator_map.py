@@ -22,56 +22,20 @@ stored aggregates.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine
+from _common import drop_database, machine, throwaway_django
+
+DATABASE = "prossima_bench_indicators"
 
 TARGET_S = 1.0
 YEAR = 2025
-
-
-def _setup(database: str) -> None:
-    home = Path(tempfile.mkdtemp(prefix="prossima-bench-indicators-"))
-    os.environ["PROSSIMA_HOME"] = str(home)
-    if database == "postgresql":
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute("DROP DATABASE IF EXISTS prossima_bench_indicators")
-            c.execute("CREATE DATABASE prossima_bench_indicators")
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/prossima_bench_indicators"
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{home / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "prossima.config.settings"
-    for name in ("REDIS_URL", "CELERY_BROKER_URL", "DEBUG"):
-        os.environ.pop(name, None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_territory", verbosity=0)
-
-
-def _teardown(database: str) -> None:
-    if database != "postgresql":
-        return
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS prossima_bench_indicators")
 
 
 def _time(fn: Any, repeat: int) -> tuple[float, float]:
@@ -90,7 +54,7 @@ def main() -> int:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    _setup(args.database)
+    throwaway_django(DATABASE, args.database)
     try:
         from django.core.cache import cache
         from django.test import Client
@@ -144,7 +108,7 @@ def main() -> int:
             f"{compute_median / max(rows[0][1], 1e-9):.1f}x the stored read"
         )
     finally:
-        _teardown(args.database)
+        drop_database(DATABASE, args.database)
     return 0
 
 

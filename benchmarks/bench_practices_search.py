@@ -24,18 +24,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine
+from _common import drop_database, machine, throwaway_django
+
+DATABASE = "prossima_bench_practices"
 
 TARGET_MS = 200.0
 QUERIES: list[tuple[str, dict[str, list[str]]]] = [
@@ -57,31 +57,6 @@ TEXT_FIELDS = (
     "outcomes",
     "effect",
 )
-
-
-def _setup(database: str) -> str:
-    home = Path(tempfile.mkdtemp(prefix="prossima-bench-practices-"))
-    os.environ["PROSSIMA_HOME"] = str(home)
-    if database == "postgresql":
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute("DROP DATABASE IF EXISTS prossima_bench_practices")
-            c.execute("CREATE DATABASE prossima_bench_practices")
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/prossima_bench_practices"
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{home / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "prossima.config.settings"
-    for name in ("REDIS_URL", "CELERY_BROKER_URL", "DEBUG"):
-        os.environ.pop(name, None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_territory", verbosity=0)
-    return str(home)
 
 
 def _fill(n: int, seed: int = 0) -> None:
@@ -166,7 +141,7 @@ def main() -> int:
         "--keep", action="store_true", help="keep the database afterwards (to study a plan)"
     )
     args = parser.parse_args()
-    _setup(args.database)
+    throwaway_django(DATABASE, args.database)
     from django.db.models import Q
 
     from prossima.practices.queries import published_practices, search_practices
@@ -220,12 +195,8 @@ def main() -> int:
             f"{p95 / TARGET_MS:6.2f}x {reference:>10}"
         )
     print(f"worst p95: {worst:.1f} ms = {worst / TARGET_MS:.2f}x the 200 ms target")
-    if args.database == "postgresql" and not args.keep:
-        connection.close()
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute("DROP DATABASE IF EXISTS prossima_bench_practices")
+    if not args.keep:
+        drop_database(DATABASE, args.database)
     return 0
 
 

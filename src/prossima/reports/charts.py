@@ -153,7 +153,8 @@ def bars_svg(
             (
                 label_w - 6,
                 i * (bar + gap) + bar - 3,
-                label,
+                # Long names are cut to fit; the bar's tooltip keeps the whole name.
+                label if len(label) <= 30 else label[:29] + "…",
                 label_w,
                 i * (bar + gap),
                 f"{(width - label_w - 50) * value / peak:.1f}",
