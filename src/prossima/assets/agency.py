@@ -162,6 +162,13 @@ def read_table(text: str, filename: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def _syntax_error(filename: str, line: int, exc: csv.Error) -> AgencyFileError:
+    return AgencyFileError(
+        _("%(file)s, line %(line)s: the CSV cannot be read (%(error)s).")
+        % {"file": filename, "line": line, "error": exc}
+    )
+
+
 def read_table_lines(text: str, filename: str) -> tuple[list[str], list[list[str]], list[int]]:
     """Return the header, the rows, and the line of the file each row starts on.
 
@@ -183,6 +190,8 @@ def read_table_lines(text: str, filename: str) -> tuple[list[str], list[list[str
         header = next(reader)
     except StopIteration as exc:
         raise AgencyFileError(_("%(file)s: the file is empty.") % {"file": filename}) from exc
+    except csv.Error as exc:
+        raise _syntax_error(filename, max(reader.line_num, 1), exc) from exc
     rows: list[list[str]] = []
     lines: list[int] = []
     while True:
@@ -191,6 +200,10 @@ def read_table_lines(text: str, filename: str) -> tuple[list[str], list[list[str
             row = next(reader)
         except StopIteration:
             break
+        except csv.Error as exc:
+            # A lone carriage return (old Mac line ends, or UTF-16 read as one byte
+            # per character) stops the csv module; the file is refused, not crashed on.
+            raise _syntax_error(filename, start, exc) from exc
         if any(cell.strip() for cell in row):
             rows.append(row)
             lines.append(start)
@@ -399,7 +412,8 @@ def parse_rows(
                     )
         number = cells.get("decree_number", "")
         year = cells.get("decree_year", "")
-        if year and not (year.isdigit() and 1982 <= int(year) <= today.year):
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if year and not (year.isdecimal() and 1982 <= int(year) <= today.year):
             # 1982: law 646/1982 (Rognoni-La Torre) introduced confiscation of mafia assets.
             problem("decree_year", _("a year from 1982 to this year is accepted"))
         elif year and "decree_date" in dates and dates["decree_date"].year != int(year):

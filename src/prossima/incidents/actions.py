@@ -129,6 +129,11 @@ def do_create_dataset(
     return dataset
 
 
+def _storable(value: object) -> str:
+    """Return a value as text PostgreSQL can store: NUL, which it refuses, becomes U+FFFD."""
+    return str(value).replace("\x00", "\ufffd")
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -261,12 +266,12 @@ def do_import_incidents(
         record.rows = int(result.summary["rows"])
         record.rejected = len(rejects)
         record.accepted = len(events)
-        record.rejects_csv = rejects.to_csv(index=False)
+        record.rejects_csv = _storable(rejects.to_csv(index=False))
         record.save(update_fields=["file_format", "rows", "rejected", "accepted", "rejects_csv"])
         created = _store(record, events, batch_size, progress)
     except Exception as exc:
         Import.objects.filter(pk=record.pk).update(
-            status=Import.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            status=Import.Status.FAILED, error=_storable(exc)[:2000], finished_at=timezone.now()
         )
         raise
     record.created = created
@@ -279,8 +284,8 @@ def do_import_incidents(
     )
     record.summary = {
         **{k: v for k, v in result.summary.items() if k not in ("categories",)},
-        "categories": {str(k): int(v) for k, v in labels.value_counts().items()},
-        "unmapped_categories": sorted(set(labels) - mapped),
+        "categories": {_storable(k): int(v) for k, v in labels.value_counts().items()},
+        "unmapped_categories": sorted(_storable(k) for k in set(labels) - mapped),
         "rejected_future": int(future.sum()),
     }
     record.save(update_fields=["created", "duplicates", "status", "finished_at", "summary"])
@@ -329,13 +334,13 @@ def _store(record: Import, events: Any, batch_size: int, progress: Progress | No
                     dataset=dataset,
                     first_import=record,
                     category=category,
-                    source_category=str(labels[i])[:200],
+                    source_category=_storable(labels[i])[:200],
                     occurred_from=starts[i],
                     occurred_to=ends[i],
                     time_resolution=events.time_resolution,
                     lon=float(lon[i]),
                     lat=float(lat[i]),
-                    area_label=str(areas[i])[:200],
+                    area_label=_storable(areas[i])[:200],
                     subarea_id=int(subareas[i]) or None,
                     source_kind=dataset.source_kind,
                     sensitive=bool(category and category.sensitive),

@@ -33,6 +33,7 @@ CODE_COLUMN = "subarea_code"
 YEAR_COLUMN = "year"
 INDICATOR_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_ERRORS_SHOWN = 50
+YEAR_MAX = 32767  # AreaIndicator.year is a PositiveSmallIntegerField
 
 
 class IndicatorFileError(ValidationError):
@@ -70,9 +71,20 @@ def do_upload_indicators(
         raise IndicatorFileError(
             _("%(file)s is not UTF-8 text; save it as CSV UTF-8.") % {"file": filename}
         ) from None
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
+    except csv.Error:
+        dialect = csv.excel  # no separator on the first line: the header check below says why
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = [c.strip() for c in reader.fieldnames or []]
+    try:
+        columns = [c.strip() for c in reader.fieldnames or []]
+        records = list(enumerate(reader, start=2))
+    except csv.Error as exc:
+        # A lone carriage return or a stray quote stops the csv module mid-file.
+        raise IndicatorFileError(
+            _("%(file)s, line %(line)s: the CSV cannot be read (%(error)s).")
+            % {"file": filename, "line": reader.line_num, "error": exc}
+        ) from None
     if CODE_COLUMN not in columns:
         raise IndicatorFileError(
             _("%(file)s: no %(col)s column; the header must name it, then the indicators.")
@@ -95,7 +107,7 @@ def do_upload_indicators(
         )  # fmt: skip
     errors: list[str] = []
     rows: list[tuple[Any, str, float, int | None]] = []
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in records:
         row = {(k or "").strip(): (v or "") for k, v in raw.items()}
         code = row.get(CODE_COLUMN, "").strip()
         if code not in subareas:
@@ -109,6 +121,8 @@ def do_upload_indicators(
         if row.get(YEAR_COLUMN, "").strip():
             try:
                 year = int(row[YEAR_COLUMN])
+                if not 0 <= year <= YEAR_MAX:
+                    raise ValueError(year)  # the column would refuse it at the database
             except ValueError:
                 errors.append(
                     _("line %(line)s, year: %(v)r is not a year.")

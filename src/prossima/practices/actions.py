@@ -11,12 +11,13 @@ revision copies it onto the public practice as its next version.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -636,6 +637,38 @@ UNCHECKED_BY_MODEL = [
 ]
 
 
+def _seed_type_errors(record: dict[str, Any]) -> dict[str, list[str]]:
+    """Return the fields of a seed record whose JSON type the practice cannot hold.
+
+    The checks that follow (practice_errors, clean_fields) expect the model's
+    types; a number for a text or a string for a list would crash them, and a
+    null for a text would only fail at the database.
+    """
+    errors: dict[str, list[str]] = {}
+    for name, value in record.items():
+        field = Practice._meta.get_field(name)
+        if value is None:
+            ok = field.null
+        elif isinstance(field, models.JSONField):
+            item = dict if name == "links" else str
+            ok = isinstance(value, list) and all(isinstance(v, item) for v in value)
+        elif isinstance(field, models.IntegerField | models.DecimalField):
+            ok = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
+        elif isinstance(field, models.CharField | models.TextField):
+            ok = isinstance(value, str)
+        else:
+            ok = True
+        if not ok:
+            errors[name] = [
+                _("%(value)s is not accepted here.") % {"value": json.dumps(value)[:80]}
+            ]
+    return errors
+
+
 @transaction.atomic
 def do_load_seed_practices(organisation: Organisation, path: Path = SEED_FILE) -> int:
     """Publish the practices of a JSON file under ``organisation``; return how many were new.
@@ -681,6 +714,12 @@ def do_load_seed_practices(organisation: Organisation, path: Path = SEED_FILE) -
             problems.append(
                 _("%(where)s: comune_istat: no comune has ISTAT code %(code)s.")
                 % {"where": where, "code": comune_code}
+            )
+            continue
+        type_errors = _seed_type_errors(record)
+        if type_errors:
+            problems.extend(
+                f"{where}: {name}: {' '.join(messages)}" for name, messages in type_errors.items()
             )
             continue
         practice = Practice.objects.filter(slug=slug).first()

@@ -184,6 +184,10 @@ class SubAreaImport:
     outside: list[str] = field(default_factory=list)
 
 
+CODE_MAX = SubArea._meta.get_field("code").max_length or 64
+NAME_MAX = SubArea._meta.get_field("name").max_length or 200
+
+
 def parse_subarea_features(
     text: str, *, code_field: str, name_field: str, filename: str = "input"
 ) -> list[tuple[str, str, Any]]:
@@ -203,7 +207,9 @@ def parse_subarea_features(
     result = []
     for i, feature in enumerate(features, start=1):
         where = f"{filename}, feature {i}"
-        props = feature.get("properties") or {} if isinstance(feature, dict) else {}
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            props = {}  # a list or a string is no properties object: reported as missing below
         if code_field not in props or props[code_field] in (None, ""):
             raise GeoJSONError(
                 f"{where}: property {code_field!r} (the sub-area code) is missing; "
@@ -214,6 +220,19 @@ def parse_subarea_features(
             raise GeoJSONError(f"{where}: code {code!r} appears twice; codes must be unique.")
         seen.add(code)
         name = str(props.get(name_field) or code).strip()
+        # Checked here, not left to the database: PostgreSQL would stop the import with an
+        # error that names no feature (SQLite stores any length).
+        too_long = [
+            (label, text, limit)
+            for label, text, limit in ((code_field, code, CODE_MAX), (name_field, name, NAME_MAX))
+            if len(text) > limit or "\x00" in text
+        ]
+        if too_long:
+            label, text, limit = too_long[0]
+            raise GeoJSONError(
+                f"{where}: property {label!r} has {len(text)} characters or a NUL character; "
+                f"accepted: at most {limit} characters of text."
+            )
         geom = parse_geometry(feature.get("geometry"), where)
         result.append((code, name, geom))
     return result
