@@ -571,3 +571,33 @@ def test_the_api_shows_what_the_pages_show_and_names_no_person(
     assert bad.status_code == 422
     assert anonymous.get("/api/dialogue/meetings").json() == []
     assert anonymous.get("/api/dialogue/contributions").json() == []
+
+
+def test_errors_that_belong_to_no_field_are_shown_on_the_form(
+    world: dict[str, Any], bologna: Any
+) -> None:
+    consultation = open_consultation(world, bologna)
+    client = Client()
+    client.force_login(world["citizen"])
+    page = client.post(
+        f"/dialogue/consultations/{consultation.slug}/propose/",
+        {
+            "title": "Luce",
+            "body": "Una proposta abbastanza lunga.",
+            "lon": MILANO[0],
+            "lat": MILANO[1],
+        },
+    )
+    assert "Il luogo è fuori dal comune di Bologna." in page.content.decode()
+    manager = Client()
+    manager.force_login(world["manager"])
+    today = timezone.localdate()
+    page = manager.post(
+        f"/dialogue/consultations/{consultation.slug}/edit/",
+        {"title": "X", "summary": "Y", "scope": "comune", "comune": bologna.pk,
+         "access": "public", "hide_after_flags": 3,
+         "proposals_starts_on": today.isoformat(),
+         "proposals_ends_on": (today - dt.timedelta(days=2)).isoformat()},
+    )  # fmt: skip
+    assert "Proposte" in page.content.decode()
+    assert 'data-testid="form-errors"' in page.content.decode()

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -41,6 +40,7 @@ from prossima.practices.models import (
     TargetGroup,
 )
 from prossima.web.forms import add_validation_errors
+from prossima.web.pdf import pdf_response
 
 PER_PAGE = 20
 RATING_EXPLAINED: dict[str, Any] = {
@@ -218,20 +218,7 @@ def pdf(request: HttpRequest, slug: str) -> HttpResponse:
     practice = _practice_or_404(request, slug)
     context = {**_detail_context(request, practice), "for_pdf": True}
     html = render_to_string("practices/print.html", context, request=request)
-    try:
-        from weasyprint import CSS, HTML
-    except OSError as exc:  # the Pango library is missing on this machine
-        return HttpResponse(
-            _("PDF output needs the Pango library on the server: %(error)s") % {"error": exc},
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
-    # The stylesheet is read from disk: WeasyPrint fetches nothing over the network.
-    stylesheet = CSS(filename=finders.find("practices/print.css"))
-    document = HTML(string=html).write_pdf(stylesheets=[stylesheet])
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{practice.slug}.pdf"'
-    return response
+    return pdf_response(html, f"{practice.slug}.pdf", "practices/print.css")
 
 
 def document(request: HttpRequest, slug: str, pk: int) -> FileResponse:

@@ -68,7 +68,8 @@ class Indicator:
         return numerator / denominator * self.scale
 
 
-def _year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
+def year_range(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """Return the start of the calendar year and of the next, in the platform's time zone."""
     from django.utils import timezone
 
     zone = timezone.get_default_timezone()
@@ -89,7 +90,7 @@ def _population() -> dict[int, int]:
 def _incidents(year: int) -> Any:
     from prossima.incidents.models import Incident
 
-    start, end = _year_range(year)
+    start, end = year_range(year)
     return Incident.objects.filter(
         occurred_from__gte=start, occurred_from__lt=end, tenant__comune__isnull=False
     )
@@ -226,7 +227,7 @@ def _second_part(numerator: float | None, denominator: float | None) -> float | 
 def _reports(year: int) -> Any:
     from prossima.incidents.models import CitizenReport
 
-    start, end = _year_range(year)
+    start, end = year_range(year)
     return CitizenReport.objects.filter(created_at__gte=start, created_at__lt=end)
 
 
@@ -280,7 +281,7 @@ def patrol_delivery(year: int) -> Iterator[Row]:
     """Yield minutes spent in patrol boxes (numerator) and minutes planned (denominator)."""
     from prossima.policing.models import PatrolBox, Visit
 
-    start, end = _year_range(year)
+    start, end = year_range(year)
     planned = dict(
         PatrolBox.objects.filter(plan__shift_start__gte=start, plan__shift_start__lt=end)
         .values_list("plan__beat__plan__tenant__comune_id")
@@ -383,7 +384,7 @@ def participants(year: int) -> Iterator[Row]:
     """Yield people who proposed, supported or commented, per 10,000 residents."""
     from prossima.dialogue.models import Comment, Proposal, Support
 
-    start, end = _year_range(year)
+    start, end = year_range(year)
     people: dict[int, set[int]] = defaultdict(set)
     for model, person in ((Proposal, "author_id"), (Comment, "author_id"), (Support, "user_id")):
         path = (

@@ -26,7 +26,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -63,6 +63,7 @@ from prossima.dialogue.models import (
     Scope,
     Support,
 )
+from prossima.dialogue.queries.consultations import linkable_records
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 3  # comment threads: a reply to a third-level comment joins that level
@@ -370,31 +371,12 @@ def _check_location(consultation: Consultation, lon: float | None, lat: float | 
 
 def _linked(consultation: Consultation, kind: str, ids: Iterable[int]) -> list[Any]:
     """Return the linked records, refusing those the public may not see."""
-    from prossima.assets.models import Asset
-    from prossima.assets.queries import LISTED_STAGES
-    from prossima.incidents.models import CitizenReport, ModerationState
-    from prossima.practices.models import Practice, Status
-
     wanted = sorted({int(i) for i in ids})
     if not wanted:
         return []
     if len(wanted) > MAX_LINKS:
         raise ValidationError({kind: [_("Link at most %(n)s records.") % {"n": MAX_LINKS}]})
-    found: QuerySet[Any]
-    if kind == "citizen_reports":
-        found = CitizenReport.objects.filter(
-            pk__in=wanted, moderation_state=ModerationState.PUBLISHED
-        )
-        if consultation.comune_id:
-            found = found.filter(comune_id=consultation.comune_id)
-    elif kind == "assets":
-        # Only assets on a comune's public list (art. 48 c.3 lett. c) may be named.
-        found = Asset.objects.filter(pk__in=wanted, stage__in=LISTED_STAGES)
-        if consultation.comune_id:
-            found = found.filter(comune_id=consultation.comune_id)
-    else:
-        found = Practice.objects.filter(pk__in=wanted, status=Status.PUBLISHED)
-    records = list(found)
+    records = list(linkable_records(consultation)[kind].filter(pk__in=wanted))
     missing = sorted(set(wanted) - {r.pk for r in records})
     if missing:
         raise ValidationError(

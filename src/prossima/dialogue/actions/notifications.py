@@ -164,14 +164,6 @@ def message(event: str, params: dict[str, Any]) -> str:
         return str(entry[1])
 
 
-def channels(user: User, kind: str) -> tuple[bool, bool]:
-    """Return (in the platform, by e-mail) for one person and kind; both on by default."""
-    found = NotificationPreference.objects.filter(user=user, kind=kind).first()
-    if found is None:
-        return True, True
-    return found.in_app, found.email
-
-
 def do_notify(
     recipients: Iterable[User | None], event: str, url: str = "", **params: Any
 ) -> list[Notification]:
@@ -182,13 +174,15 @@ def do_notify(
     transaction commits, so a rolled-back action sends nothing.
     """
     kind = EVENTS[event][0]
+    people = list({u.pk: u for u in recipients if u is not None and u.is_active}.values())
+    # Everyone's choice for this kind in one query; no row means both channels.
+    chosen = {
+        p.user_id: (p.in_app, p.email)
+        for p in NotificationPreference.objects.filter(user__in=people, kind=kind)
+    }
     created: list[Notification] = []
-    seen: set[int] = set()
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        in_app, by_email = channels(user, kind)
+    for user in people:
+        in_app, by_email = chosen.get(user.pk, (True, True))
         if not in_app and not by_email:
             continue
         notification = Notification.objects.create(

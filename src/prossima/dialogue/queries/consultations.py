@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from prossima.accounts.permissions import MODERATING_ROLES, memberships_of
+from prossima.accounts.permissions import MANAGING_ROLES, MODERATING_ROLES, memberships_of
 from prossima.dialogue.models import (
     COUNTED_PLEDGES,
     Access,
@@ -23,18 +23,39 @@ from prossima.dialogue.models import (
     PledgeKind,
     Proposal,
 )
-from prossima.dialogue.queries.spaces import visible
+from prossima.dialogue.queries.spaces import organisations_of, visible
 
 PROPOSAL_ORDERS = ("supports", "recent", "answered")
-
-
-def _member_ids(user: Any) -> set[int]:
-    return {m.organisation_id for m in memberships_of(user)}
 
 
 def visible_consultations(user: Any) -> QuerySet[Consultation]:
     """Return the consultations the user may open."""
     return visible(Consultation, user).select_related("comune").prefetch_related("phases")
+
+
+def linkable_records(consultation: Consultation) -> dict[str, QuerySet[Any]]:
+    """Return what a proposal may link to: records the public sees, of the consultation's comune.
+
+    Published citizen reports, assets on the comune's public list (art. 48 c.3
+    lett. c; none for a national consultation) and published practices.
+    """
+    from prossima.assets.models import Asset
+    from prossima.assets.queries import LISTED_STAGES
+    from prossima.incidents.models import CitizenReport, ModerationState
+    from prossima.practices.models import Practice, Status
+
+    reports = CitizenReport.objects.filter(moderation_state=ModerationState.PUBLISHED)
+    assets = Asset.objects.filter(stage__in=LISTED_STAGES)
+    if consultation.comune_id:
+        reports = reports.filter(comune_id=consultation.comune_id)
+        assets = assets.filter(comune_id=consultation.comune_id)
+    else:
+        assets = assets.none()
+    return {
+        "citizen_reports": reports,
+        "assets": assets,
+        "practices": Practice.objects.filter(status=Status.PUBLISHED),
+    }
 
 
 def moderated_organisation_ids(user: Any) -> set[int]:
@@ -182,10 +203,8 @@ def public_contributions() -> list[dict[str, Any]]:
 
 def pledges_of(user: Any) -> dict[str, list[Pledge]]:
     """Return the pledges the user's organisations made, and those they must decide on."""
-    member_of = _member_ids(user)
-    managing = {
-        m.organisation_id for m in memberships_of(user) if m.role in ("manager", "administrator")
-    }
+    member_of = {o.pk for o in organisations_of(user)}
+    managing = {o.pk for o in organisations_of(user, MANAGING_ROLES)}
     related = ("organisation", "proposal", "proposal__consultation", "project", "pledged_by")
     made = Pledge.objects.filter(organisation_id__in=member_of).select_related(*related)
     received = Pledge.objects.filter(

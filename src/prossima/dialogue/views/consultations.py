@@ -248,29 +248,18 @@ def documents(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _link_choices(consultation: Consultation) -> dict[str, list[tuple[int, str]]]:
-    """Return the public records a proposal may link to, newest first."""
-    from prossima.assets.models import Asset
-    from prossima.assets.queries import LISTED_STAGES
-    from prossima.incidents.models import CitizenReport, ModerationState
-    from prossima.practices.models import Practice, Status
-
-    reports = CitizenReport.objects.filter(moderation_state=ModerationState.PUBLISHED)
-    assets = Asset.objects.filter(stage__in=LISTED_STAGES)
-    if consultation.comune_id:
-        reports = reports.filter(comune_id=consultation.comune_id)
-        assets = assets.filter(comune_id=consultation.comune_id)
-    else:
-        assets = assets.none()
+    """Return the choices of records a proposal may link to, newest reports first."""
+    found = queries.linkable_records(consultation)
     return {
-        "reports": [(r.pk, f"#{r.pk} {r.title}") for r in reports.order_by("-created_at")[:100]],
+        "reports": [
+            (r.pk, f"#{r.pk} {r.title}")
+            for r in found["citizen_reports"].order_by("-created_at")[:100]
+        ],
         "assets": [
             (a.pk, f"{a.code} · {a.address or a.get_kind_display()}")
-            for a in assets.order_by("code")[:200]
+            for a in found["assets"].order_by("code")[:200]
         ],
-        "practices": [
-            (p.pk, p.title)
-            for p in Practice.objects.filter(status=Status.PUBLISHED).order_by("title")[:300]
-        ],
+        "practices": [(p.pk, p.title) for p in found["practices"].order_by("title")[:300]],
     }
 
 

@@ -25,6 +25,7 @@ from prossima.dialogue.models import Course, Enrolment, EnrolmentState
 from prossima.dialogue.queries import training as queries
 from prossima.dialogue.queries.spaces import organisations_managed_by, organisations_of
 from prossima.web.forms import add_validation_errors
+from prossima.web.pdf import pdf_response
 
 
 def _course_or_404(request: HttpRequest, slug: str) -> Course:
@@ -397,19 +398,10 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
     html = render_to_string(
         "dialogue/training/certificate.html", _certificate_context(enrolment), request=request
     )
-    try:
-        from weasyprint import HTML
-    except OSError as exc:  # the Pango library is missing on this machine
-        return HttpResponse(
-            _("PDF output needs the Pango library on the server: %(error)s") % {"error": exc},
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
     # The styles are in the template itself: WeasyPrint fetches nothing over the network.
-    document = HTML(string=html).write_pdf()
-    actions.do_record_certificate_download(user, enrolment)
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{course.slug}-{enrolment.pk}.pdf"'
+    response = pdf_response(html, f"{course.slug}-{enrolment.pk}.pdf")
+    if response.status_code == 200:
+        actions.do_record_certificate_download(user, enrolment)
     return response
 
 

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from prossima.reports.charts import band_chart_svg, bars_svg, comune_map_svg
-from prossima.reports.indicators import BY_CODE, GROUPS, Indicator
+from prossima.reports.indicators import BY_CODE, GROUPS, Indicator, year_range
 from prossima.reports.models import IndicatorValue
 from prossima.reports.queries.indicators import (
     Band,
@@ -97,7 +97,7 @@ def _map(comune: Comune, year: int) -> SafeString:
     shape = comune.boundary_simplified or comune.boundary
     if not shape:
         return SafeString("")
-    start, end = _year_bounds(year)
+    start, end = year_range(year)
     reports = CitizenReport.objects.filter(
         comune=comune,
         moderation_state=ModerationState.PUBLISHED,
@@ -129,10 +129,14 @@ def _position(point: Point | None, band: Band | None) -> str:
     return "within"
 
 
-def _block(comune: Comune, indicator: Indicator, year: int, own: bool) -> IndicatorBlock | None:
+def indicator_block(
+    comune: Comune, indicator: Indicator, year: int | None, own: bool
+) -> IndicatorBlock | None:
+    """Return a comune's indicator with its peer band and chart, for ``year`` or the latest."""
     points = series(comune, indicator.code, own)
     if not points:
         return None
+    year = points[-1].year if year is None else year
     bands: dict[int, Band] = {}
     for p in points:
         band = peer_band(comune, indicator.code, p.year)
@@ -145,17 +149,10 @@ def _block(comune: Comune, indicator: Indicator, year: int, own: bool) -> Indica
     return IndicatorBlock(indicator, this, bands.get(year), chart, _position(this, bands.get(year)))
 
 
-def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    from django.utils import timezone
-
-    zone = timezone.get_default_timezone()
-    return dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
-
-
 def _reports_section(section: Section, comune: Comune, year: int) -> None:
     from prossima.incidents.models import CitizenReport
 
-    start, end = _year_bounds(year)
+    start, end = year_range(year)
     found = CitizenReport.objects.filter(comune=comune, created_at__gte=start, created_at__lt=end)
     by_month = Counter(d.month for d in found.values_list("created_at", flat=True))
     if by_month:
@@ -209,7 +206,7 @@ def _participation_section(section: Section, comune: Comune, year: int) -> None:
         Proposal,
     )
 
-    start, end = _year_bounds(year)
+    start, end = year_range(year)
     consultations = Consultation.objects.filter(
         comune=comune,
         published=True,
@@ -300,7 +297,7 @@ def yearly_report(comune: Comune, year: int, user: Any) -> YearlyReport:
         section = Section(code, str(GROUPS[code]), restricted=restricted)
         for indicator in indicators:
             if may_see(user, indicator, comune):
-                block = _block(comune, indicator, year, own)
+                block = indicator_block(comune, indicator, year, own)
                 if block is not None:
                     section.blocks.append(block)
         if code == "reports":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -14,12 +13,12 @@ from django.views.decorators.http import require_GET
 
 from prossima.accounts.actions import do_record_audit
 from prossima.accounts.models import AuditEvent
-from prossima.reports.charts import band_chart_svg
 from prossima.reports.indicators import BY_CODE, GROUPS, INDICATORS, Indicator
 from prossima.reports.queries import indicators as queries
-from prossima.reports.queries.yearly import yearly_report
+from prossima.reports.queries.yearly import indicator_block, yearly_report
 from prossima.territory.models import Comune
 from prossima.territory.queries import comune_by_code, find_comune
+from prossima.web.pdf import pdf_response
 
 
 def _indicator_or_404(code: str) -> Indicator:
@@ -129,26 +128,17 @@ def _comparison(request: HttpRequest, comune: Comune) -> list[dict[str, Any]]:
     for indicator in INDICATORS:
         if not queries.may_see(request.user, indicator, comune):
             continue
-        points = queries.series(comune, indicator.code, own)
-        if not points:
-            continue
-        bands = {}
-        for point in points:
-            band = queries.peer_band(comune, indicator.code, point.year)
-            if band is not None:
-                bands[point.year] = band
-        last = points[-1]
-        rows.append(
-            {
-                "indicator": indicator,
-                "group": GROUPS[indicator.group],
-                "last": last,
-                "band": bands.get(last.year),
-                "chart": band_chart_svg(
-                    points, bands, str(indicator.label), f"chart-{indicator.code}"
-                ),
-            }
-        )
+        block = indicator_block(comune, indicator, None, own)
+        if block is not None:
+            rows.append(
+                {
+                    "indicator": indicator,
+                    "group": GROUPS[indicator.group],
+                    "last": block.point,
+                    "band": block.band,
+                    "chart": block.chart,
+                }
+            )
     return rows
 
 
@@ -211,17 +201,7 @@ def yearly(request: HttpRequest, istat_code: str, year: int) -> HttpResponse:
 
 def yearly_pdf(request: HttpRequest, istat_code: str, year: int) -> HttpResponse:
     """Return the yearly report as a PDF (WeasyPrint), in the active language."""
-    try:
-        from weasyprint import CSS, HTML
-    except OSError as exc:  # Pango missing on this machine
-        raise Http404(str(exc)) from exc
     context = _yearly_context(request, istat_code, year)
     html = render_to_string("reports/yearly_print.html", context, request=request)
-    # The stylesheet is read from disk: WeasyPrint fetches nothing over the network.
-    css_path = finders.find("reports/print.css")
-    stylesheets = [CSS(filename=css_path)] if css_path else []
-    pdf = HTML(string=html, base_url=None).write_pdf(stylesheets=stylesheets)
-    response = HttpResponse(pdf, content_type="application/pdf")
     name = f"sicurezza-urbana-{context['comune'].istat_code}-{year}-{translation.get_language()}"
-    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
-    return response
+    return pdf_response(html, f"{name}.pdf", "reports/print.css")
