@@ -5,7 +5,7 @@ Usage: .venv/bin/python benchmarks/bench_public_layer.py [--db sqlite|postgres]
        [--users 50] [--spawn-rate 50] [--duration 30] [--wait 0] [--workers 2]
        [--scenarios layer,visit,home]
 
-Needs locust: ``.venv/bin/pip install -e '.[bench]'``.
+Needs locust: ``.venv/bin/pip install -e '.[test]'``.
 
 The database is throwaway: a SQLite file in a temporary directory, or a
 PostgreSQL database with a fresh name created on the server of
@@ -518,7 +518,7 @@ def main() -> None:
     try:
         import locust  # noqa: F401
     except ImportError:
-        sys.exit("locust is not installed: run .venv/bin/pip install -e '.[bench]'")
+        sys.exit("locust is not installed: run .venv/bin/pip install -e '.[test]'")
     run(args)
 
 

@@ -42,6 +42,19 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters() -> None:
+    """Start each test with no rate-limit counters.
+
+    Rate limits count in the cache (a folder or Redis shared by every test), and
+    every test client comes from 127.0.0.1: without this the API and form limits
+    would count the whole session's requests and refuse a later test's.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def fast_password_hashing(settings: Any) -> None:
     """Hash test passwords quickly; production keeps Django's slow, safe default."""
@@ -103,6 +116,12 @@ def redis_worker(live_db: Any) -> Iterator[None]:
             yield
     finally:
         app.conf.broker_url = previous
+        # The app keeps its pools of connections to the broker it sent to; forget them
+        # (kombu keeps them open for the next test on Redis) so that later tests send to
+        # the configured queue again, not to Redis database 15.
+        app._pool = None
+        if "amqp" in app.__dict__:
+            app.amqp._producer_pool = None
 
 
 @pytest.fixture

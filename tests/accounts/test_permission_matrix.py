@@ -107,7 +107,7 @@ def expected(perm: str, relation: str, role: str) -> bool:
         return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
     if perm == "accounts.change_organisation":
         return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
-    if perm == "accounts.view_auditevent":
+    if perm in ("accounts.view_auditevent", "accounts.export_auditevent"):
         return relation == "own_comune" and role == Role.ADMINISTRATOR
     if perm == "territory.change_subarea":  # of Bologna
         return relation == "own_comune" and role in {Role.MANAGER, Role.ADMINISTRATOR}
@@ -207,6 +207,7 @@ PERMS = [
     "accounts.change_membership",
     "accounts.change_organisation",
     "accounts.view_auditevent",
+    "accounts.export_auditevent",
     "territory.change_subarea",
     "territory.view_comune",
     "territory.view_subarea",

@@ -54,6 +54,48 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
     assert "no issues" in result.stdout
 
 
+def test_production_cookies_are_secure_and_https_is_enforced(tmp_path: Path) -> None:
+    names = [
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_NAME",
+        "CSRF_COOKIE_NAME",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "X_FRAME_OPTIONS",
+        "DEBUG",
+    ]
+    code = (
+        "from django.conf import settings; print("
+        + ", ".join(f"repr(settings.{n})" for n in names)
+        + ", sep='|')"
+    )
+    result = run(
+        ["manage", "shell", "-c", code],
+        {
+            "DJANGO_SETTINGS_MODULE": "prossima.config.production",
+            "SECRET_KEY": "k" * 50,
+            "PROSSIMA_HOME": str(tmp_path),
+        },
+        ROOT,
+    )
+    values = dict(zip(names, result.stdout.strip().splitlines()[-1].split("|"), strict=True))
+    assert values == {
+        "SESSION_COOKIE_SECURE": "True",
+        "CSRF_COOKIE_SECURE": "True",
+        "SESSION_COOKIE_HTTPONLY": "True",
+        "SESSION_COOKIE_NAME": "'__Host-sessionid'",
+        "CSRF_COOKIE_NAME": "'__Host-csrftoken'",
+        "SECURE_SSL_REDIRECT": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "True",
+        "X_FRAME_OPTIONS": "'DENY'",
+        "DEBUG": "False",
+    }
+
+
 def test_production_shows_openstreetmap_tiles_unless_told_otherwise(tmp_path: Path) -> None:
     env = {
         "DJANGO_SETTINGS_MODULE": "prossima.config.production",

@@ -31,6 +31,9 @@ PAGES = [
     "/incidents/reports/new/?comune=037006",
     "/incidents/reports/comuni/037006/",
     "/analytics/public/",
+    "/privacy/retention/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/sent/",
 ]
 
 
@@ -49,6 +52,14 @@ def violations(page: Any, base: str, urls: Any) -> list[str]:
             targets = [node["target"] for node in violation["nodes"][:3]]
             problems.append(f"{url}: {violation['id']} ({violation['help']}) at {targets}")
     return problems
+
+
+def sign_in(page: Any, base: str, username: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Nome utente o e-mail").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Accedi").click()
 
 
 @pytest.fixture
@@ -97,10 +108,7 @@ def test_asset_office_pages_have_no_wcag_violations(
     )
     asset = bologna.confiscated_assets.order_by("code").first()
     page = audited_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Nome utente o e-mail").fill("manager")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Accedi").click()
+    sign_in(page, live_server.url, "manager", "correct horse battery")
     urls = (
         "/assets/",
         f"/assets/registry/{org.slug}/",
@@ -134,10 +142,7 @@ def test_practice_pages_have_no_wcag_violations(
     org = make_org(OrganisationKind.COMUNE, "Comune di Bologna (test)", comune=bologna)
     make_user(org, Role.ANALYST, username="analyst")
     page = audited_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Nome utente o e-mail").fill("analyst")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Accedi").click()
+    sign_in(page, live_server.url, "analyst", "correct horse battery")
     page.get_by_test_id(f"lang-{language}").click()
     page.wait_for_load_state()
     urls = (
@@ -165,10 +170,7 @@ def test_participation_pages_have_no_wcag_violations(
     course = Course.objects.get()
     code = Enrolment.objects.exclude(certificate_code="").get().certificate_code
     page = audited_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Nome utente o e-mail").fill("responsabile.bologna")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
+    sign_in(page, live_server.url, "responsabile.bologna", DEMO_PASSWORD)
     page.get_by_test_id(f"lang-{language}").click()
     page.wait_for_load_state()
     urls = (
@@ -216,10 +218,7 @@ def test_indicator_and_open_data_pages_have_no_wcag_violations(
     year = timezone.localdate().year
     request = ResearchRequest.objects.get()
     page = audited_page
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Nome utente o e-mail").fill("ricercatrice.istituto")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
+    sign_in(page, live_server.url, "ricercatrice.istituto", DEMO_PASSWORD)
     page.get_by_test_id(f"lang-{language}").click()
     page.wait_for_load_state()
     urls = (
@@ -233,5 +232,21 @@ def test_indicator_and_open_data_pages_have_no_wcag_violations(
         "/reports/research/new/",
         f"/reports/research/{request.pk}/",
     )
+    problems = violations(page, live_server.url, urls)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_account_and_privacy_pages_have_no_wcag_violations(
+    audited_page: Any, live_server: Any, territory: None, language: str
+) -> None:
+    from prossima.demo import DEMO_PASSWORD, load_demo_accounts
+
+    load_demo_accounts()
+    page = audited_page
+    sign_in(page, live_server.url, "amministratore.bologna", DEMO_PASSWORD)
+    page.get_by_test_id(f"lang-{language}").click()
+    page.wait_for_load_state()
+    urls = ("/accounts/profile/", "/accounts/password/", "/privacy/", "/privacy/audit/")
     problems = violations(page, live_server.url, urls)
     assert not problems, "\n".join(problems)

@@ -118,6 +118,25 @@ def test_oversized_uploads_are_refused_before_reading(
     assert not list((Path(settings.MEDIA_ROOT)).glob("imports/*/big.csv"))
 
 
+def test_a_gzip_file_expanding_beyond_the_ceiling_is_refused_and_not_kept(
+    client: Any, world: dict[str, Any], settings: Any
+) -> None:
+    import gzip
+
+    settings.PROSSIMA = {**settings.PROSSIMA, "INCIDENT_UPLOAD_MAX_EXPANDED_MB": 1}
+    client.force_login(world["analyst"])
+    bomb = gzip.compress(b"lon,lat\n" + b"11.34,44.49\n" * 200_000)  # 2.4 MB expanded
+    assert len(bomb) < 100_000
+    response = upload(client, world["dataset"], "bomb.csv.gz", bomb)
+    assert response.status_code == 302
+    page = client.get(response["Location"], follow=True)
+    assert "1 MB" in page.content.decode()
+    assert not list((Path(settings.MEDIA_ROOT)).glob("imports/*/bomb.csv.gz"))
+    fine = gzip.compress(b"lon,lat\n" + b"11.34,44.49\n" * 50_000)  # 0.6 MB expanded
+    response = upload(client, world["dataset"], "fine.csv.gz", fine)
+    assert list((Path(settings.MEDIA_ROOT)).glob("imports/*/fine.csv.gz"))
+
+
 def test_wrong_encoding_is_explained_and_can_be_chosen(client: Any, world: dict[str, Any]) -> None:
     client.force_login(world["analyst"])
     text = "Longitudine,Latitudine,Data,Categoria\n-79.39,43.65,2019-05-01T10:00,Furto \xe0\n"

@@ -92,3 +92,34 @@ def test_a_killed_worker_leaves_its_job_failed() -> None:
     assert job.status == Job.Status.FAILED
     assert "stopped" in job.error or "interrotto" in job.error
     assert alive.status == Job.Status.RUNNING
+
+
+def test_a_killed_import_job_closes_its_import_record(make_org: Any) -> None:
+    from prossima.accounts.models import OrganisationKind
+    from prossima.incidents.actions import do_create_dataset
+    from prossima.incidents.jobs import IMPORT_JOB
+    from prossima.incidents.models import Import
+
+    tenant = make_org(OrganisationKind.PARTNER_CITY, "Toronto (jobs test)", country="CA")
+    dataset = do_create_dataset(None, tenant, name="MCI")
+    record = Import.objects.create(
+        dataset=dataset,
+        filename="mci.csv",
+        sha256="0" * 64,
+        file_format="toronto",
+        status=Import.Status.RUNNING,
+    )
+    long_ago = timezone.now() - timedelta(hours=1)
+    job = do_enqueue_job(None, IMPORT_JOB, {"dataset_id": dataset.pk}, tenant=tenant)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        result={"import_id": record.pk},
+    )
+    assert do_fail_stale_jobs() == 1
+    record.refresh_from_db()
+    assert record.status == Import.Status.FAILED
+    assert record.error
+    assert record.finished_at is not None
+    assert do_fail_stale_jobs() == 0, "failed once"

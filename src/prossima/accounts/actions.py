@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -60,6 +61,34 @@ def do_record_audit(
         comune_code=comune_code,
         detail=detail or {},
         ip_address=_client_ip(request),
+    )
+
+
+def do_record_password_change(user: Any, how: str, *, request: HttpRequest | None = None) -> None:
+    """Audit a password change (``how``: "change" or "reset") and tell the account's owner.
+
+    The e-mail lets the owner notice a change they did not make (ASVS 2.2.3); it
+    never contains the password.
+    """
+    if user.email:
+        subject = _("Your Prossima password was changed")
+        body = _(
+            "The password of your Prossima account %(username)s was changed on %(when)s. "
+            "If you did not change it, ask for a new one with “Forgotten password?” on the "
+            "log-in page and tell your organisation's managers."
+        ) % {
+            "username": user.get_username(),
+            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        }
+        transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    do_record_audit(
+        user if how == "change" else None,
+        AuditEvent.Action.UPDATE,
+        "accounts.user",
+        user.pk,
+        user.get_username(),
+        detail={"password": how},
+        request=request,
     )
 
 

@@ -47,6 +47,9 @@ class RegistrationForm(forms.Form):
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
+        # Erased accounts are renamed deleted-<id> and shown as "a deleted account".
+        if username.lower().startswith("deleted-"):
+            raise forms.ValidationError(_("Usernames starting with “deleted-” are reserved."))
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("This username is taken; choose another."))
         return username

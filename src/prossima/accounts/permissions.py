@@ -323,6 +323,8 @@ rules.add_perm("accounts.change_organisation", is_platform_admin | manages_organ
 rules.add_perm("accounts.view_membership", is_platform_admin | manages_organisation | is_member)
 rules.add_perm("accounts.change_membership", is_platform_admin | manages_organisation)
 rules.add_perm("accounts.view_auditevent", is_platform_admin | administers_organisation)
+# Exporting the log (for the data-protection officer) is reading it in bulk: the same people.
+rules.add_perm("accounts.export_auditevent", is_platform_admin | administers_organisation)
 rules.add_perm("accounts.view_user", is_platform_admin | is_self)
 rules.add_perm("accounts.change_user", is_platform_admin | is_self)
 rules.add_perm("territory.view_comune", rules.always_allow)
@@ -567,6 +569,8 @@ def pledge_decider(pledge: Any) -> Organisation | None:
 @rules.predicate
 def decides_pledge(user: Any, pledge: Any) -> bool:
     """Return whether the user accepts or declines the pledge for its receiving organisation."""
+    if pledge is None:  # a check without an object (the admin's) names no receiver
+        return False
     receiver = pledge_decider(pledge)
     return receiver is not None and _has_role_in(user, receiver, MANAGING_ROLES)
 
@@ -574,12 +578,14 @@ def decides_pledge(user: Any, pledge: Any) -> bool:
 @rules.predicate
 def made_pledge(user: Any, pledge: Any) -> bool:
     """Return whether the user belongs to the organisation that pledged."""
-    return bool(is_member(user, pledge.organisation))
+    return pledge is not None and bool(is_member(user, pledge.organisation))
 
 
 @rules.predicate
 def pledge_is_public(user: Any, pledge: Any) -> bool:
     """Return whether the pledge appears publicly: consented to, accepted or delivered."""
+    if pledge is None:  # a check without an object (the admin's) names no pledge
+        return False
     return bool(pledge.public) and pledge.state in ("accepted", "delivered")
 
 

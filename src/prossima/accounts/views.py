@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,6 +15,7 @@ from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
@@ -21,8 +26,10 @@ from prossima.accounts import actions, queries
 from prossima.accounts.forms import AddMemberForm, ApiTokenForm, LoginForm, RegistrationForm
 from prossima.accounts.models import AuditEvent, Membership, Organisation, Role, User
 from prossima.accounts.permissions import memberships_of
+from prossima.web.ratelimit import rate_limited
 
 
+@method_decorator(rate_limited("login", anonymous="LOGIN_RATE", user="LOGIN_RATE"), "dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
@@ -33,6 +40,81 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's password; other sessions of the account end, this one stays."""
+
+    template_name = "accounts/password_change.html"
+
+    def get_success_url(self) -> str:
+        return reverse("accounts:profile")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        actions.do_record_password_change(self.request.user, "change", request=self.request)
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
+
+@method_decorator(
+    rate_limited("password_reset", anonymous="FORM_RATE_ANONYMOUS", user="FORM_RATE_USER"),
+    "dispatch",
+)
+class PasswordResetView(auth_views.PasswordResetView):
+    """Send a reset link; the answer is the same whether the address has an account."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def get_success_url(self) -> str:
+        return reverse("accounts:password_reset_sent")
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from the e-mailed link (valid for PASSWORD_RESET_TIMEOUT)."""
+
+    template_name = "accounts/password_reset_confirm.html"
+
+    def get_success_url(self) -> str:
+        return reverse("accounts:login")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # Whoever proved they own the e-mail address may log in at once: the failed
+        # attempts that locked the name (perhaps someone else's guesses) are forgotten.
+        axes_reset(username=form.user.get_username())
+        actions.do_record_password_change(form.user, "reset", request=self.request)
+        messages.success(self.request, _("Your password is set. You can log in now."))
+        return response
+
+
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Explain a login lock-out (django-axes' lock-out page) with 429 and ``Retry-After``.
+
+    The page is the same whether the name belongs to an account or not.
+    """
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"failures": int(settings.AXES_FAILURE_LIMIT), "minutes": max(1, seconds // 60)},
+        status=429,
+    )
+    # Every refused attempt starts the cool-off again (axes' default), so the wait
+    # is the whole cool-off.
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+@rate_limited("signup", anonymous="SIGNUP_RATE", user="SIGNUP_RATE")
 def register(request: HttpRequest) -> HttpResponse:
     """Create a citizen account and send the e-mail verification link."""
     form = RegistrationForm(request.POST or None)

@@ -17,6 +17,7 @@ from prossima.analytics import queries
 from prossima.analytics.actions import do_launch_run
 from prossima.analytics.models import AnalysisRun, RunKind
 from prossima.config.api import AUTHENTICATED
+from prossima.config.openapi import ErrorOut
 from prossima.incidents.models import Dataset
 from prossima.incidents.queries import tenants_for
 
@@ -98,7 +99,7 @@ def list_runs(
 
 @router.post(
     "/runs",
-    response={201: RunOut},
+    response={201: RunOut, 400: ErrorOut, 404: ErrorOut},
     auth=AUTHENTICATED,
     summary="Launch an analysis run",
 )

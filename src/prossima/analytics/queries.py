@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import zoneinfo
 from typing import Any
@@ -197,8 +198,15 @@ def forget_local_public_layer(slug: str) -> None:
     _local.pop(slug, None)
 
 
+# An organisation's short name (a SlugField of at most 80 characters).
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+
+
 def public_layer_text(slug: str) -> str | None:
     """Return the stored public hotspot layer of a tenant, from the caches when possible."""
+    if not SLUG.fullmatch(slug):
+        # No tenant has this name: answer without a cache entry for text from the URL.
+        return None
     now = time.monotonic()
     held = _local.get(slug)
     if held is not None and held[0] > now:
@@ -217,5 +225,7 @@ def public_layer_text(slug: str) -> str | None:
         # An empty string caches "nothing published" too, so misses cost no query either.
         text = run or ""
         cache.set(key, text, PUBLIC_LAYER_CACHE_SECONDS)
-    _local[slug] = (now + LOCAL_SECONDS, text)
+    if text:
+        # Only published layers: a copy per name a client makes up would grow without end.
+        _local[slug] = (now + LOCAL_SECONDS, text)
     return text or None

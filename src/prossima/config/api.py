@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from prossima import __version__
 from prossima.accounts.queries import user_for_api_token
+from prossima.config.openapi import ProssimaAPI
+from prossima.web.ratelimit import ApiThrottle
 
 
 class TokenAuth(HttpBearer):
@@ -27,7 +28,8 @@ token_auth = TokenAuth()
 # Token first: scripts send one; browsers send the session cookie (with CSRF on writes).
 AUTHENTICATED = [token_auth, django_auth]
 
-api = NinjaAPI(
+# ProssimaAPI: the schema also declares the 401/404/422/429 answers django-ninja gives.
+api = ProssimaAPI(
     title="Prossima API",
     version=__version__,
     description=(
@@ -36,6 +38,9 @@ api = NinjaAPI(
         "apply the same permission rules as the web pages."
     ),
     urls_namespace="api",
+    # Every operation: per account or per client address, rates in PROSSIMA
+    # (API_RATE_USER, API_RATE_ANONYMOUS); a 429 carries Retry-After.
+    throttle=[ApiThrottle()],
 )
 
 

@@ -17,5 +17,6 @@ app.autodiscover_tasks(
         "prossima.counterfeit",
         "prossima.dialogue",
         "prossima.reports",
+        "prossima.privacy",
     ]
 )

@@ -9,6 +9,7 @@ Every value has a safe default for the embedded set-up (`make run`: SQLite in
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules",
     "ninja",
+    "axes",
     "prossima.web",
     "prossima.accounts",
     "prossima.territory",
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "prossima.practices",
     "prossima.dialogue",
     "prossima.reports",
+    "prossima.privacy",
 ]
 
 MIDDLEWARE = [
@@ -66,7 +69,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a login lock-out flagged by the backend into its page.
+    "axes.middleware.AxesMiddleware",
     "prossima.web.middleware.SecurityHeadersMiddleware",
+    # Last, so that its 503 for an unreachable database passes through the others.
+    "prossima.web.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "prossima.config.urls"
@@ -120,13 +127,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "prossima.accounts.backends.LoginThrottleBackend",
     "rules.permissions.ObjectPermissionBackend",
     "prossima.accounts.backends.UsernameOrEmailBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS 2.1.1: at least 12 characters (a phrase is easier to remember).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -217,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prossima.counterfeit.send_alert_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Personal data past its retention period is deleted or anonymised each night.
+    "privacy-purge-expired": {
+        "task": "prossima.privacy.purge_expired",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Acknowledge on receipt: a killed worker's job is marked failed and retried by a
@@ -235,6 +253,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 SESSION_COOKIE_HTTPONLY = True
+# A working day: staff who handle police data sign in again each day (ASVS 3.3.2;
+# NIST SP 800-63B allows 12 hours at AAL2), not every two weeks as Django's default.
+SESSION_COOKIE_AGE = env_int("PROSSIMA_SESSION_HOURS", 12) * 3600
+# A reset link works for an hour, not Django's three days: it is a password by e-mail.
+PASSWORD_RESET_TIMEOUT = 3600
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -257,6 +280,11 @@ PROSSIMA: dict[str, Any] = {
     "API_TOKEN_DAYS": env_int("PROSSIMA_API_TOKEN_DAYS", 365),
     # Largest incident file accepted by the upload page (the command line has no limit).
     "INCIDENT_UPLOAD_MAX_MB": env_int("PROSSIMA_INCIDENT_UPLOAD_MAX_MB", 200),
+    # ... and the most it may expand to when gzip-compressed: police CSVs compress about
+    # ten times, a decompression bomb a thousand; the import reads the whole file.
+    "INCIDENT_UPLOAD_MAX_EXPANDED_MB": env_int("PROSSIMA_INCIDENT_UPLOAD_MAX_EXPANDED_MB", 2000),
+    # Largest indicator CSV (one row per sub-area: a few hundred rows, some KB).
+    "INDICATOR_UPLOAD_MAX_MB": env_int("PROSSIMA_INDICATOR_UPLOAD_MAX_MB", 5),
     # A running job silent for this long is taken as killed and marked failed.
     "JOB_STALE_SECONDS": env_int("PROSSIMA_JOB_STALE_SECONDS", 600),
     # Citizen reports: largest photo accepted, longest side kept, and how many
@@ -269,6 +297,30 @@ PROSSIMA: dict[str, Any] = {
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none),
     # so the rate limit counts clients, not the proxy.
     "TRUSTED_PROXY_HOPS": env_int("PROSSIMA_TRUSTED_PROXY_HOPS", 0),
+    # Logins: after this many failures in a row for one name from one address, that
+    # name is refused from that address for the cool-off (even with the right
+    # password). Five leaves room for typos; guessing at 5 tries per 15 minutes
+    # takes years against any password the validators accept.
+    "LOGIN_FAILURE_LIMIT": env_int("PROSSIMA_LOGIN_FAILURE_LIMIT", 5),
+    "LOGIN_COOLOFF_MINUTES": env_int("PROSSIMA_LOGIN_COOLOFF_MINUTES", 15),
+    # Login attempts per address, whatever the name (password spraying). Generous,
+    # since a police command or a school logs in from behind one address.
+    "LOGIN_RATE": os.environ.get("PROSSIMA_LOGIN_RATE", "100/10m"),
+    # API calls per client (rate "<count>/<unit>", unit s, m, h or d). A map page
+    # fetches a handful of layers and a script paging through a list a few calls a
+    # second; 600 a minute per address and 1800 per account or token stop scrapers
+    # and floods, never a person or a reasonable integration.
+    "API_RATE_ANONYMOUS": os.environ.get("PROSSIMA_API_RATE_ANONYMOUS", "600/m"),
+    "API_RATE_USER": os.environ.get("PROSSIMA_API_RATE_USER", "1800/m"),
+    # Public forms (same format). Sign-ups send an e-mail each: a household or an
+    # office signs up a few people an hour, a bot hundreds. Other forms open to
+    # anyone (report follow-ups, subscriptions) are counted per address, and those
+    # of citizens with an account (supports, comments, flags, proposals, meeting
+    # and course sign-ups) per account: two a minute for an hour is more than a
+    # person reading and writing does, and stops a script posting spam.
+    "SIGNUP_RATE": os.environ.get("PROSSIMA_SIGNUP_RATE", "5/h"),
+    "FORM_RATE_ANONYMOUS": os.environ.get("PROSSIMA_FORM_RATE_ANONYMOUS", "30/h"),
+    "FORM_RATE_USER": os.environ.get("PROSSIMA_FORM_RATE_USER", "120/h"),
     # Confiscated assets: an asset handed over without concession or use for this
     # many months is idle (the national agency's monitoring uses one year); a
     # concession ending within this many days is flagged so that the comune has a
@@ -283,7 +335,27 @@ PROSSIMA: dict[str, Any] = {
     # Who publishes the open-data catalogue (DCAT-AP_IT): its name and IPA code.
     "CATALOGUE_PUBLISHER": os.environ.get("PROSSIMA_CATALOGUE_PUBLISHER", "Prossima"),
     "CATALOGUE_PUBLISHER_IPA": os.environ.get("PROSSIMA_CATALOGUE_PUBLISHER_IPA", ""),
+    # Retention periods overriding the defaults of prossima.privacy.retention, as
+    # "kind=days,kind=days" (e.g. "read_notifications=30,expired_sessions=1").
+    "RETENTION_DAYS": os.environ.get("PROSSIMA_RETENTION_DAYS", ""),
 }
+
+# Login throttling (django-axes): failed attempts are rows of axes' AccessAttempt
+# table, counted per name and address together, so an attacker cannot lock a
+# person out from everywhere; trying many names from one address is bounded by
+# LOGIN_RATE instead.
+AXES_FAILURE_LIMIT = PROSSIMA["LOGIN_FAILURE_LIMIT"]
+AXES_COOLOFF_TIME = timedelta(minutes=PROSSIMA["LOGIN_COOLOFF_MINUTES"])
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "prossima.web.ratelimit.client_ip"
+AXES_USERNAME_CALLABLE = "prossima.accounts.backends.lockout_username"
+AXES_LOCKOUT_CALLABLE = "prossima.accounts.views.locked_out"
+# Successful logins are in the platform's audit log already; no second log of
+# every login with address and browser.
+AXES_DISABLE_ACCESS_LOG = True
+# Ninja's own address lookup (unused by our throttle) agrees with ours.
+NINJA_NUM_PROXIES = PROSSIMA["TRUSTED_PROXY_HOPS"]
 
 LOGGING = {
     "version": 1,

@@ -24,6 +24,7 @@ from prossima.counterfeit.subscriptions import (
 )
 from prossima.incidents import ratelimit
 from prossima.web.forms import add_validation_errors
+from prossima.web.ratelimit import rate_limited
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -70,6 +71,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@rate_limited("subscriptions")
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Confirm a sign-up with a button (a link checker opening the e-mail confirms nothing)."""
     found = _subscription_or_404(token)
@@ -86,6 +88,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@rate_limited("subscriptions")
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     """Change the categories of a subscription, or unsubscribe (the row is deleted)."""
     found = _subscription_or_404(token)

@@ -61,7 +61,7 @@ class ConsultationOut(Schema):
     illustrative: bool
 
 
-class ProjectOut(Schema):
+class ProposalProjectOut(Schema):
     title: str
     stage: str
     stage_label: str
@@ -79,7 +79,7 @@ class ProposalOut(Schema):
     answer_label: str
     answer_text: str
     answered_at: dt.datetime | None
-    project: ProjectOut | None
+    project: ProposalProjectOut | None
     lon: float | None
     lat: float | None
     created_at: dt.datetime

@@ -210,13 +210,15 @@ def do_import_incidents(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     now: datetime | None = None,
+    on_record: Callable[[Import], object] | None = None,
 ) -> Import:
     """Read a file into a dataset and return the import record with its report.
 
     Rows without coordinates, with unreadable dates, outside the tenant's comune
     or dated in the future are rejected and listed with their line; the rest
     is stored in batches. Raises IncidentImportError when the file as a whole
-    cannot be read (the import record then says so too).
+    cannot be read (the import record then says so too). ``on_record`` is called
+    with the import record as soon as it exists (a job keeps its id).
     """
     tenant = dataset.tenant
     check_perm(actor, "incidents.manage_dataset", tenant)
@@ -230,6 +232,8 @@ def do_import_incidents(
         status=Import.Status.RUNNING,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    if on_record is not None:
+        on_record(record)
     try:
         boundary = (
             shapely.from_geojson(tenant.comune.boundary) if tenant.comune_id else None  # type: ignore[union-attr]
@@ -299,6 +303,25 @@ def do_import_incidents(
         detail={"created": created, "duplicates": record.duplicates, "rejected": record.rejected},
     )
     return record
+
+
+def do_fail_interrupted_import(import_id: int) -> bool:
+    """Mark failed an import whose process was killed while it ran; return whether it was.
+
+    A killed worker cannot record its own failure, so the import would claim to
+    run for ever. The batches it committed stay: each is whole, and a retry of
+    the file adds only the rows that are missing.
+    """
+    return bool(
+        Import.objects.filter(pk=import_id, status=Import.Status.RUNNING).update(
+            status=Import.Status.FAILED,
+            error=_(
+                "The import stopped before its end (its worker was stopped). The incidents "
+                "stored so far are kept; importing the file again adds only the missing ones."
+            ),
+            finished_at=timezone.now(),
+        )
+    )
 
 
 def _store(record: Import, events: Any, batch_size: int, progress: Progress | None) -> int:

@@ -23,6 +23,7 @@ from ninja.security import SessionAuth
 from prossima.accounts.actions import do_record_audit
 from prossima.accounts.models import AuditEvent, Organisation
 from prossima.config.api import AUTHENTICATED, token_auth
+from prossima.config.openapi import ErrorOut
 from prossima.incidents import queries
 from prossima.incidents.actions import (
     REPORT_OBJECT,
@@ -66,10 +67,6 @@ def anonymous(request: HttpRequest) -> Any:
 
 
 SUBMITTERS = [token_auth, OptionalSessionAuth(), anonymous]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class CategoryOut(Schema):
@@ -402,7 +399,7 @@ def follow(request: HttpRequest, token: str) -> dict[str, Any]:
 
 @router.get(
     "/manage",
-    response=list[StaffReportOut],
+    response={200: list[StaffReportOut], 404: ErrorOut},
     auth=AUTHENTICATED,
     summary="Reports the caller moderates, handles or works on",
 )
@@ -631,7 +628,7 @@ def get_dataset(request: HttpRequest, dataset_id: int) -> dict[str, Any]:
 
 @datasets_router.get(
     "/datasets/{int:dataset_id}/incidents",
-    response=IncidentPage,
+    response={200: IncidentPage, 400: ErrorOut},
     auth=AUTHENTICATED,
     summary="Incidents of a dataset (restricted, audited)",
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from prossima.analysis.io import ColumnMap
-from prossima.incidents.actions import do_import_incidents
-from prossima.incidents.models import Dataset
+from prossima.incidents.actions import do_fail_interrupted_import, do_import_incidents
+from prossima.incidents.models import Dataset, Import
 from prossima.jobs.models import Job
-from prossima.jobs.registry import Reporter, job_kind
+from prossima.jobs.registry import Reporter, job_kind, on_abandoned
 
 IMPORT_JOB = "incidents.import"
 
@@ -20,6 +20,10 @@ def import_incidents_job(job: Job, report: Reporter) -> dict[str, Any]:
     dataset = Dataset.objects.select_related("tenant", "tenant__comune").get(
         pk=params["dataset_id"]
     )
+    # A retry after a killed worker: the import that attempt left "running" failed
+    # (normally already done when the job was found abandoned).
+    if job.result.get("import_id"):
+        do_fail_interrupted_import(job.result["import_id"])
     report(0, 1, "reading the file")
     columns = ColumnMap(**params["columns"]) if params.get("columns") else None
     record = do_import_incidents(
@@ -31,6 +35,7 @@ def import_incidents_job(job: Job, report: Reporter) -> dict[str, Any]:
         filename=params.get("filename"),
         encoding=params.get("encoding", "utf-8"),
         progress=lambda done, total: report(done, total, "storing incidents"),
+        on_record=lambda record: _remember_import(job, record),
     )
     return {
         "import_id": record.pk,
@@ -39,3 +44,16 @@ def import_incidents_job(job: Job, report: Reporter) -> dict[str, Any]:
         "duplicates": record.duplicates,
         "rejected": record.rejected,
     }
+
+
+def _remember_import(job: Job, record: Import) -> None:
+    """Keep the import's id on the job while it runs, so a retry can close it if killed."""
+    job.result = {"import_id": record.pk}
+    Job.objects.filter(pk=job.pk).update(result=job.result)
+
+
+@on_abandoned(IMPORT_JOB)
+def close_abandoned_import(job: Job) -> None:
+    """Mark failed the import record of a job whose worker was killed."""
+    if job.result.get("import_id"):
+        do_fail_interrupted_import(job.result["import_id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import secrets
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,26 @@ def _sniff(head: bytes, filename: str) -> None:
         )
 
 
+def _check_expanded_size(inner: Any, filename: str) -> None:
+    """Refuse a compressed file that expands beyond the ceiling (a decompression bomb).
+
+    The stream is read to the end, one megabyte at a time and never kept, so the
+    check costs at most the ceiling's worth of decompression.
+    """
+    ceiling_mb = int(settings.PROSSIMA["INCIDENT_UPLOAD_MAX_EXPANDED_MB"])
+    ceiling, total = ceiling_mb * 1024 * 1024, 8192
+    while chunk := inner.read(1024 * 1024):
+        total += len(chunk)
+        if total > ceiling:
+            raise UploadError(
+                _(
+                    "%(file)s: uncompressed, this file is larger than the %(max)s MB accepted; "
+                    "split the file by year."
+                )
+                % {"file": filename, "max": ceiling_mb}
+            )
+
+
 def stage_upload(upload: UploadedFile, dataset_id: int) -> StagedFile:
     """Check an uploaded file's name, size and content, and store it for the import."""
     filename = Path(upload.name or "upload.csv").name
@@ -89,7 +110,12 @@ def stage_upload(upload: UploadedFile, dataset_id: int) -> StagedFile:
         try:
             with gzip.open(target, "rb") as inner:
                 _sniff(inner.read(8192), filename)
-        except OSError:
+                _check_expanded_size(inner, filename)
+        except (OSError, EOFError, UploadError) as exc:
+            # A refused file leaves nothing behind.
+            shutil.rmtree(folder, ignore_errors=True)
+            if isinstance(exc, UploadError):
+                raise
             raise UploadError(
                 _("%(file)s: the gzip compression is damaged.") % {"file": filename}
             ) from None

@@ -9,6 +9,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from prossima.accounts.models import Organisation, OrganisationKind
+from prossima.config.openapi import ErrorOut
 from prossima.inclusion import queries
 from prossima.inclusion.models import AuditCampaign
 
@@ -21,7 +22,12 @@ def _settings(normalisation: str, weights: str, aggregation: str) -> queries.Ind
     )
 
 
-@index_router.get("/national", auth=None, summary="Vulnerability index of the comuni")
+@index_router.get(
+    "/national",
+    auth=None,
+    response={200: dict[str, Any], 404: ErrorOut},
+    summary="Vulnerability index of the comuni",
+)
 def national(
     request: HttpRequest,
     region: str | None = None,
@@ -30,6 +36,10 @@ def national(
     aggregation: str = "linear",
 ) -> dict[str, Any]:
     """Return scores, ranks, contributions and rank bands of every comune (ISTAT data)."""
+    from prossima.territory.models import Region
+
+    if region is not None and not Region.objects.filter(code=region).exists():
+        raise HttpError(404, "No region has this code.")
     return queries.national_index(_settings(normalisation, weights, aggregation), region)
 
 

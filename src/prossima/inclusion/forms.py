@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from prossima.inclusion.models import AUDIT_PARAMETERS
@@ -26,6 +27,16 @@ class IndicatorUploadForm(forms.Form):
             "Shares between 0 and 1; empty cells are missing values."
         ),
     )
+
+    def clean_file(self) -> Any:
+        """Return the upload, refusing files over ``INDICATOR_UPLOAD_MAX_MB``."""
+        upload = self.cleaned_data["file"]
+        limit = int(settings.PROSSIMA["INDICATOR_UPLOAD_MAX_MB"])
+        if (upload.size or 0) > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                _("%(file)s is larger than %(mb)s MB.") % {"file": upload.name, "mb": limit}
+            )
+        return upload
 
 
 class CampaignForm(forms.Form):

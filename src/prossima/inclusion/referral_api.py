@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from prossima.accounts.actions import do_record_audit
 from prossima.accounts.models import AuditEvent, Organisation
 from prossima.config.api import AUTHENTICATED
+from prossima.config.openapi import ErrorOut
 from prossima.inclusion import referral_queries as queries
 from prossima.inclusion.models import Referral, Service
 from prossima.inclusion.referrals import (
@@ -149,7 +150,7 @@ def _visible_referral(request: HttpRequest, referral_id: int) -> Referral:
 
 @referrals_router.get(
     "/services",
-    response=list[ServiceOut],
+    response={200: list[ServiceOut], 404: ErrorOut},
     auth=None,
     summary="The public directory of services (no authentication)",
 )
@@ -186,7 +187,7 @@ def list_referrals(request: HttpRequest) -> list[dict[str, Any]]:
 
 @referrals_router.post(
     "/referrals",
-    response={201: ReferralOut},
+    response={201: ReferralOut, 404: ErrorOut},
     auth=AUTHENTICATED,
     summary="Refer a pseudonymous case to a service (social workers and officers)",
 )

@@ -22,6 +22,7 @@ from prossima.inclusion.actions import (
 from prossima.inclusion.forms import CampaignForm, IndicatorUploadForm, SafetyAuditForm
 from prossima.inclusion.models import AUDIT_PARAMETERS, AuditCampaign
 from prossima.territory.models import Comune, Region
+from prossima.web.ratelimit import rate_limited
 
 NATIONAL_ROWS = 100
 
@@ -50,6 +51,8 @@ def national(request: HttpRequest) -> HttpResponse:
     """Rank the comuni (of Italy or of a region) by the ISTAT-based vulnerability index."""
     choices = queries.IndexSettings.from_query(request.GET)
     region = request.GET.get("region") or None
+    if region is not None:  # an unknown code ranks no comune: say so rather than fail
+        get_object_or_404(Region, code=region)
     doc = queries.national_index(choices, region)
     codes = list(doc["index"]["ranks"])
     rows = queries.ranked_rows(doc, queries.comune_names(codes), limit=NATIONAL_ROWS)
@@ -169,6 +172,7 @@ def campaign_cells(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
+@rate_limited("safety-audit")
 def audit(request: HttpRequest, pk: int) -> HttpResponse:
     """Record an audit point from a phone: where, eight scores, feeling, note."""
     found = get_object_or_404(AuditCampaign.objects.select_related("tenant__comune"), pk=pk)

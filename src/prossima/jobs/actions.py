@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from prossima.accounts.actions import do_record_audit
 from prossima.accounts.models import AuditEvent, Organisation
 from prossima.jobs.models import Job
-from prossima.jobs.registry import function_for
+from prossima.jobs.registry import abandoned_hook, function_for
 
 
 def dispatch(job: Job) -> None:
@@ -43,7 +43,11 @@ def do_enqueue_job(
 
 @transaction.atomic
 def do_retry_job(actor: Any, job: Job) -> Job:
-    """Queue a failed job again with the same parameters."""
+    """Queue a failed job again with the same parameters.
+
+    The result is kept: what a killed attempt recorded there (an import's id)
+    lets the retry close what that attempt left open.
+    """
     if job.status != Job.Status.FAILED:
         raise ValueError(_("Only failed jobs can be retried."))
     Job.objects.filter(pk=job.pk).update(
@@ -73,9 +77,21 @@ def do_fail_stale_jobs(older_than: timedelta | None = None) -> int:
     """
     limit = older_than or timedelta(seconds=settings.PROSSIMA["JOB_STALE_SECONDS"])
     cutoff = timezone.now() - limit
-    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=Job.Status.FAILED,
-        finished_at=timezone.now(),
-        error=_("The worker stopped while running this job (no sign of life since %(time)s).")
-        % {"time": cutoff.isoformat(timespec="seconds")},
-    )
+    failed = 0
+    for job in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff):
+        with transaction.atomic():
+            # Conditional, so two workers starting together fail a job once.
+            if not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
+                error=_(
+                    "The worker stopped while running this job (no sign of life since %(time)s)."
+                )
+                % {"time": cutoff.isoformat(timespec="seconds")},
+            ):
+                continue
+            failed += 1
+            hook = abandoned_hook(job.kind)
+            if hook is not None:
+                hook(job)
+    return failed

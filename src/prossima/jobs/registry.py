@@ -15,7 +15,9 @@ class Reporter(Protocol):
 
 
 JobFunction = Callable[[Job, Reporter], dict[str, Any]]
+AbandonedHook = Callable[[Job], None]
 _REGISTRY: dict[str, JobFunction] = {}
+_ABANDONED: dict[str, AbandonedHook] = {}
 
 
 def job_kind(kind: str) -> Callable[[JobFunction], JobFunction]:
@@ -28,6 +30,25 @@ def job_kind(kind: str) -> Callable[[JobFunction], JobFunction]:
         return function
 
     return register
+
+
+def on_abandoned(kind: str) -> Callable[[AbandonedHook], AbandonedHook]:
+    """Register what to tidy when a job of ``kind`` is found killed (its worker died).
+
+    The job's function cannot record its own end then, so records it keeps
+    beside the job (an import's report) would claim to run for ever.
+    """
+
+    def register(hook: AbandonedHook) -> AbandonedHook:
+        _ABANDONED[kind] = hook
+        return hook
+
+    return register
+
+
+def abandoned_hook(kind: str) -> AbandonedHook | None:
+    """Return the tidying hook of a job kind, if it has one."""
+    return _ABANDONED.get(kind)
 
 
 def function_for(kind: str) -> JobFunction:

@@ -13,6 +13,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from prossima.config.api import AUTHENTICATED
+from prossima.config.openapi import ErrorOut
 from prossima.incidents.queries import tenants_for
 from prossima.policing.actions import do_log_visit
 from prossima.policing.models import BeatPlan, PatrolBox, PatrolPlan, Visit
@@ -163,7 +164,7 @@ def get_patrol_plan(request: HttpRequest, patrol_id: int) -> dict[str, Any]:
 
 @router.post(
     "/boxes/{int:box_id}/visits",
-    response={201: VisitOut},
+    response={201: VisitOut, 400: ErrorOut},
     auth=AUTHENTICATED,
     summary="Log a visit to a box (officers)",
 )

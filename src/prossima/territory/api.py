@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from prossima.config.openapi import ErrorOut
 from prossima.territory.models import Comune
 from prossima.territory.queries import (
     comune_at,
@@ -96,7 +97,9 @@ def list_comuni(request: HttpRequest, params: Query[SearchParams]) -> list[dict[
     return [_comune_out(c) for c in search_comuni(params.q, limit=params.limit)]
 
 
-@router.get("/at", response=ComuneOut, summary="Find the comune containing a point")
+@router.get(
+    "/at", response={200: ComuneOut, 404: ErrorOut}, summary="Find the comune containing a point"
+)
 def comune_at_point(request: HttpRequest, lon: float, lat: float) -> dict[str, Any]:
     """Return the comune whose boundary contains the WGS84 point (lon, lat)."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):

@@ -677,6 +677,8 @@ def do_flag(actor: Any, target: Proposal | Comment, reason: str, note: str = "")
     proposal = _target_proposal(target)
     consultation = proposal.consultation
     check_perm(actor, "dialogue.view_consultation", consultation)
+    # Only content the person may see can be reported (not a proposal awaiting moderation).
+    check_perm(actor, "dialogue.view_proposal", target)
     if reason not in FlagReason.values:
         raise ValidationError(
             {

@@ -43,6 +43,7 @@ from prossima.dialogue.models import (
 from prossima.dialogue.queries import consultations as queries
 from prossima.dialogue.queries.spaces import organisations_managed_by, organisations_of
 from prossima.web.forms import add_validation_errors
+from prossima.web.ratelimit import rate_limited
 
 PER_PAGE = 20
 
@@ -264,6 +265,7 @@ def _link_choices(consultation: Consultation) -> dict[str, list[tuple[int, str]]
 
 
 @login_required
+@rate_limited("dialogue")
 def propose(request: HttpRequest, slug: str) -> HttpResponse:
     """Write a proposal in the proposals phase."""
     consultation = _consultation_or_404(request, slug)
@@ -411,6 +413,7 @@ def _back(proposal: Proposal, anchor: str = "") -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("dialogue")
 def support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Support a proposal, or take the support back."""
     item = _proposal_or_404(request, slug, pk)
@@ -423,6 +426,7 @@ def support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("dialogue")
 def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Comment on a proposal or reply to a comment."""
     item = _proposal_or_404(request, slug, pk)
@@ -515,13 +519,18 @@ def _target(request: HttpRequest, target: str, pk: int) -> Proposal | Comment:
         consultation = found.proposal.consultation
     else:
         raise Http404
+    # Content awaiting moderation or hidden is not even said to exist to those who may not
+    # see it: seeing the consultation is not enough to report (or probe) it.
     if not request.user.has_perm("dialogue.view_consultation", consultation):
+        raise Http404
+    if not request.user.has_perm("dialogue.view_proposal", found):
         raise Http404
     return found
 
 
 @require_POST
 @login_required
+@rate_limited("dialogue")
 def flag(request: HttpRequest, target: str, pk: int) -> HttpResponse:
     """Report a proposal or a comment to the moderators."""
     found = _target(request, target, pk)

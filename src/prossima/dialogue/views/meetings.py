@@ -23,6 +23,7 @@ from prossima.dialogue.models import Meeting, MeetingKind, MeetingState, Registr
 from prossima.dialogue.queries import meetings as queries
 from prossima.dialogue.queries.spaces import organisations_managed_by
 from prossima.web.forms import add_validation_errors
+from prossima.web.ratelimit import rate_limited
 
 
 def _meeting_or_404(request: HttpRequest, slug: str) -> Meeting:
@@ -171,6 +172,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("dialogue")
 def register(request: HttpRequest, slug: str) -> HttpResponse:
     """Register the signed-in person for a meeting, or put them on the waiting list."""
     meeting = _meeting_or_404(request, slug)

@@ -26,6 +26,7 @@ from prossima.dialogue.queries import training as queries
 from prossima.dialogue.queries.spaces import organisations_managed_by, organisations_of
 from prossima.web.forms import add_validation_errors
 from prossima.web.pdf import pdf_response
+from prossima.web.ratelimit import rate_limited
 
 
 def _course_or_404(request: HttpRequest, slug: str) -> Course:
@@ -256,6 +257,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("dialogue")
 def enrol(request: HttpRequest, slug: str) -> HttpResponse:
     """Enrol the person, or put them on the waiting list when the course is full."""
     course = _course_or_404(request, slug)
