@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from prossima.accounts import actions, queries
-from prossima.accounts.forms import AddMemberForm, ApiTokenForm, LoginForm, RegistrationForm
+from prossima.accounts.forms import (
+    AddMemberForm,
+    ApiTokenForm,
+    LoginForm,
+    RegistrationForm,
+    ResetRequestForm,
+)
 from prossima.accounts.models import AuditEvent, Membership, Organisation, Role, User
 from prossima.accounts.permissions import memberships_of
 from prossima.web.ratelimit import rate_limited
@@ -63,6 +69,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Send a reset link; the answer is the same whether the address has an account."""
 
     template_name = "accounts/password_reset.html"
+    form_class = ResetRequestForm
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
 
