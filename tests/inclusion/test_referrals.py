@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from prossima.accounts.models import AuditEvent, OrganisationKind, Role
@@ -287,8 +287,8 @@ def test_the_directory_is_public(city: dict[str, Any], make_org: Any) -> None:
     assert Service.objects.filter(name="Sportello migranti", active=True).exists()
 
 
-@override_settings(PROSSIMA={"PUBLIC_MIN_COUNT": 5, "TILE_URL": "", "TILE_ATTRIBUTION": ""})
-def test_outcomes_suppress_small_cells(city: dict[str, Any]) -> None:
+def test_outcomes_suppress_small_cells(city: dict[str, Any], settings: Any) -> None:
+    settings.PROSSIMA = {**settings.PROSSIMA, "PUBLIC_MIN_COUNT": 5}
     small = do_create_service(
         city["manager"], city["comune"], provider=city["provider"], name="Scuola aperta",
         kind="school", target_groups=["youth"], accepts_referrals=True,

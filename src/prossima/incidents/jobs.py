@@ -20,10 +20,6 @@ def import_incidents_job(job: Job, report: Reporter) -> dict[str, Any]:
     dataset = Dataset.objects.select_related("tenant", "tenant__comune").get(
         pk=params["dataset_id"]
     )
-    # A retry after a killed worker: the import that attempt left "running" failed
-    # (normally already done when the job was found abandoned).
-    if job.result.get("import_id"):
-        do_fail_interrupted_import(job.result["import_id"])
     report(0, 1, "reading the file")
     columns = ColumnMap(**params["columns"]) if params.get("columns") else None
     record = do_import_incidents(
@@ -47,7 +43,7 @@ def import_incidents_job(job: Job, report: Reporter) -> dict[str, Any]:
 
 
 def _remember_import(job: Job, record: Import) -> None:
-    """Keep the import's id on the job while it runs, so a retry can close it if killed."""
+    """Keep the import's id on the job while it runs, so a killed job's import can be closed."""
     job.result = {"import_id": record.pk}
     Job.objects.filter(pk=job.pk).update(result=job.result)
 

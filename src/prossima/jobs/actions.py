@@ -43,11 +43,7 @@ def do_enqueue_job(
 
 @transaction.atomic
 def do_retry_job(actor: Any, job: Job) -> Job:
-    """Queue a failed job again with the same parameters.
-
-    The result is kept: what a killed attempt recorded there (an import's id)
-    lets the retry close what that attempt left open.
-    """
+    """Queue a failed job again with the same parameters."""
     if job.status != Job.Status.FAILED:
         raise ValueError(_("Only failed jobs can be retried."))
     Job.objects.filter(pk=job.pk).update(

@@ -73,14 +73,9 @@ def parse_rate(text: str) -> Rate:
     return Rate(limit=int(count_), seconds=int(multiplier or 1) * _UNITS[unit])
 
 
-def setting_rate(name: str) -> Rate | None:
-    """Return the rate configured as ``PROSSIMA[name]`` (read now, so tests can change it).
-
-    None, no limit, when the setting is absent: only a test that replaces the whole
-    ``PROSSIMA`` dictionary does that, since the platform's settings define every rate.
-    """
-    text = settings.PROSSIMA.get(name)
-    return None if text is None else parse_rate(str(text))
+def setting_rate(name: str) -> Rate:
+    """Return the rate configured as ``PROSSIMA[name]`` (read now, so tests can change it)."""
+    return parse_rate(str(settings.PROSSIMA[name]))
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -127,10 +122,8 @@ def count(key: str, timeout: int) -> int:
         return 1
 
 
-def hit(scope: str, ident: str, rate: Rate | None, *, now: float | None = None) -> int | None:
+def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> int | None:
     """Count one request; return the seconds to wait when it is over the limit, else None."""
-    if rate is None:
-        return None
     moment = time.time() if now is None else now
     window = int(moment // rate.seconds)
     seen = count(f"rate:{scope}:{ident}:{window}", rate.seconds + 1)
